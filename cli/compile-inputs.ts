@@ -1,0 +1,60 @@
+// Reads what a compilation needs from disk (the I/O edge): the domain, the capability
+// file and qemu.conf, resolving the driver root. Shared by `compile`, `lint --compile`, `run`.
+import { readFileSync } from 'node:fs';
+import {
+  CapsParseError, defaultDriverConfig, driverConfigFrom, parseConfText, parseQemuCaps,
+  type CompileOptions, type Diagnostic, type DriverConfig, type QemuCaps,
+} from '../compiler/src/index.js';
+import { resolveRoot, type RootLayout } from '../runtime/root.js';
+
+export class InputError extends Error {
+  constructor(message: string, readonly file?: string, readonly line?: number) { super(message); }
+}
+
+export function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.message;
+    throw new InputError(`cannot read ${what} '${file}': ${why}`);
+  }
+}
+
+export function loadCaps(file: string): QemuCaps {
+  const text = readText(file, 'capabilities file');
+  try {
+    return parseQemuCaps(text);
+  } catch (e) {
+    if (e instanceof CapsParseError) throw new InputError(`error: ${e.message}`, file, e.line);
+    throw e;
+  }
+}
+
+export function loadDriverConfig(file: string | undefined, layout: RootLayout, optional: boolean): { config: DriverConfig; diagnostics: Diagnostic[]; file?: string } {
+  if (!file) {
+    if (!optional) return { config: defaultDriverConfig(layout.libDir), diagnostics: [] };
+    let text: string;
+    try { text = readFileSync(layout.qemuConf, 'utf8'); } catch { return { config: defaultDriverConfig(layout.libDir), diagnostics: [] }; }
+    return { ...driverConfigFrom(parseConfText(text), layout.libDir), file: layout.qemuConf };
+  }
+  const text = readText(file, 'qemu.conf');
+  return { ...driverConfigFrom(parseConfText(text), layout.libDir), file };
+}
+
+export interface CompileInputs { options: CompileOptions; layout: RootLayout; confDiagnostics: Diagnostic[]; confFile?: string }
+
+export function compileInputs(o: { root?: string; capsFile?: string; qemuConf?: string; caps?: QemuCaps; domainId?: number; monitorFd?: number; paused?: boolean }): CompileInputs {
+  const layout = resolveRoot(o.root, process.env);
+  const caps = o.caps ?? (o.capsFile ? loadCaps(o.capsFile) : undefined);
+  if (!caps) throw new InputError('no QEMU capabilities: pass --caps-file FILE (or run `qdc caps` to probe the installed QEMU)');
+  const conf = loadDriverConfig(o.qemuConf, layout, o.root !== undefined);
+  return {
+    layout, confDiagnostics: conf.diagnostics, confFile: conf.file,
+    options: {
+      caps, config: conf.config, paths: layout, domainId: o.domainId ?? -1,
+      hostEnv: { PATH: process.env.PATH, USER: process.env.USER, LOGNAME: process.env.LOGNAME },
+      monitorFd: o.monitorFd ?? 3, startPaused: o.paused,
+    },
+  };
+}

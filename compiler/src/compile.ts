@@ -1,0 +1,52 @@
+// The compiler's entry point: text in, plan (or diagnostics) out. Pure: the caller reads
+// files and passes capabilities, configuration and paths as data.
+import { DiagnosticSink, FatalDiagnostic, type Diagnostic } from './diagnostics.js';
+import { buildDomain } from './model/build.js';
+import type { Domain } from './model/domain.js';
+import type { Plan } from './plan/plan.js';
+import { lowerDomain } from './lower/index.js';
+import type { CompileOptions } from './lower/context.js';
+import { parseXml } from './xml/parse.js';
+import { unusedNodes } from './xml/reader.js';
+
+export interface CompileResult {
+  plan?: Plan;
+  domain?: Domain;
+  diagnostics: Diagnostic[];
+}
+
+export interface ModelResult { domain?: Domain; diagnostics: Diagnostic[] }
+
+/** XML text → typed domain model, rejecting anything the model does not read. */
+export function parseDomain(text: string): ModelResult {
+  const doc = parseXml(text);
+  if (!doc.root) return { diagnostics: doc.diagnostics };
+  const sink = new DiagnosticSink();
+  let domain: Domain;
+  try {
+    domain = buildDomain(doc.root, sink);
+  } catch (e) {
+    if (e instanceof FatalDiagnostic) return { diagnostics: [...sink.items, e.diagnostic] };
+    throw e;
+  }
+  for (const u of unusedNodes(doc.root)) {
+    if (u.attr) sink.error('unsupported', `unsupported: attribute '${u.attr.name}' on <${u.el.name}> at ${u.attr.range.start.line}:${u.attr.range.start.column}`, u.attr.range);
+    else sink.error('unsupported', `unsupported: <${u.el.name}> at ${u.el.range.start.line}:${u.el.range.start.column}`, u.el.nameRange);
+  }
+  return { domain, diagnostics: sink.items };
+}
+
+export function compile(text: string, opts: CompileOptions & { nowEpochSeconds?: number }): CompileResult {
+  const parsed = parseDomain(text);
+  if (!parsed.domain || parsed.diagnostics.some((d) => d.severity === 'error')) return parsed;
+  const sink = new DiagnosticSink();
+  sink.items.push(...parsed.diagnostics);
+  try {
+    const plan = lowerDomain(parsed.domain, opts, sink, opts.nowEpochSeconds ?? 0);
+    if (sink.hasErrors) return { domain: parsed.domain, diagnostics: sink.items };
+    return { plan, domain: parsed.domain, diagnostics: sink.items };
+  } catch (e) {
+    if (e instanceof FatalDiagnostic) return { domain: parsed.domain, diagnostics: [...sink.items, e.diagnostic] };
+    throw e;
+  }
+}

@@ -1,0 +1,10 @@
+// Public surface of the compiler, used by cli/, runtime/ and server/.
+export { compile, parseDomain, type CompileResult } from './compile.js';
+export type { CompileOptions, CompilePaths } from './lower/context.js';
+export { parseQemuCaps, CapsParseError, type QemuCaps } from './caps/caps.js';
+export { parseConfText, driverConfigFrom, defaultDriverConfig, type DriverConfig } from './conf/qemu-conf.js';
+export { formatArgs, formatJson, formatPlan } from './format/format.js';
+export { formatDiagnostic, type Diagnostic, type Range, type Position } from './diagnostics.js';
+export type { Plan, QmpStep } from './plan/plan.js';
+export type { Domain } from './model/domain.js';
+export { parseXml } from './xml/parse.js';

@@ -1,0 +1,103 @@
+// State of one lowering: the domain being compiled, the capabilities it sees, the driver
+// configuration and the growing command line. Created per compilation; nothing global.
+import type { DriverConfig } from '../conf/qemu-conf.js';
+import type { QemuCaps } from '../caps/caps.js';
+import { DiagnosticSink, FatalDiagnostic, type Range } from '../diagnostics.js';
+import type { Domain } from '../model/domain.js';
+import type { QmpStep, PassedFd, ConsoleEndpoint, TaintReason } from '../plan/plan.js';
+import { jsonProps, type JsonProps } from './qemu-opts.js';
+import type { PciAddressSpace } from './pci-address.js';
+
+export interface CompilePaths {
+  /** libvirt's libDir: per-domain private dirs live at `${libDir}/domain-ID-NAME`. */
+  libDir: string;
+  /** Where guest agent channel sockets go (`channel/target`). */
+  channelTargetDir: string;
+  /** Per-domain runtime files (monitor socket, pid). */
+  runDir: string;
+  /** Domain logs. */
+  logDir: string;
+}
+
+export interface CompileOptions {
+  caps: QemuCaps;
+  config: DriverConfig;
+  paths: CompilePaths;
+  /** The id of the domain being started; -1 for a domain that is only compiled. */
+  domainId: number;
+  /** Host environment copied into QEMU's environment the way libvirt does (PATH, USER, LOGNAME, …). */
+  hostEnv: Record<string, string | undefined>;
+  /** fd number the monitor socket is passed as. */
+  monitorFd: number;
+  /** Start with vCPUs stopped (no `cont` step). */
+  startPaused?: boolean;
+}
+
+export class LowerContext {
+  readonly argv: string[] = [];
+  readonly env: [string, string][] = [];
+  readonly qmp: QmpStep[] = [];
+  readonly passFds: PassedFd[] = [];
+  readonly consoles: ConsoleEndpoint[] = [];
+  readonly tainted: TaintReason[] = [];
+  /** JSON props of every -device we emitted, by id: `<qemu:override>` edits them before rendering. */
+  readonly deviceProps = new Map<string, { props: JsonProps; argIndex: number }>();
+  /** Capability flags as the domain sees them (after <qemu:capabilities> add/del). */
+  readonly flags: Set<string>;
+  /** Set once PCI addresses are assigned. */
+  pci?: PciAddressSpace;
+  /** The machine type, resolved from the domain and the caps' default. */
+  machine = '';
+  /** USB ports taken per controller index (explicit and assigned). */
+  readonly usbPortsUsed = new Map<number, Set<string>>();
+
+  constructor(readonly domain: Domain, readonly opts: CompileOptions, readonly diags: DiagnosticSink, flags: Set<string>) {
+    this.flags = flags;
+  }
+
+  get caps(): QemuCaps { return this.opts.caps; }
+  get config(): DriverConfig { return this.opts.config; }
+
+  has(flag: string): boolean { return this.flags.has(flag); }
+
+  /** The domain's private directory, libvirt's `libDir/domain-ID-NAME`. */
+  get domainDir(): string {
+    return `${this.opts.paths.libDir}/domain-${this.opts.domainId}-${shortName(this.opts.domainId, this.domain.name)}`;
+  }
+
+  get channelDir(): string {
+    return `${this.opts.paths.channelTargetDir}/domain-${this.opts.domainId}-${shortName(this.opts.domainId, this.domain.name)}`;
+  }
+
+  arg(...words: string[]): void { this.argv.push(...words); }
+
+  /** `-device {json}`; remembered by id so overrides can find it. */
+  device(props: JsonProps): void {
+    const id = props.id;
+    this.argv.push('-device', jsonProps(props));
+    if (typeof id === 'string') this.deviceProps.set(id, { props, argIndex: this.argv.length - 1 });
+  }
+
+  object(props: JsonProps): void { this.argv.push('-object', jsonProps(props)); }
+
+  blockdev(props: JsonProps): void { this.argv.push('-blockdev', jsonProps(props)); }
+
+  netdev(props: JsonProps): void { this.argv.push('-netdev', jsonProps(props)); }
+
+  fail(code: string, message: string, range: Range): never {
+    throw new FatalDiagnostic({ code, message, severity: 'error', range });
+  }
+
+  unsupported(what: string, range: Range, why?: string): never {
+    this.fail('unsupported', `unsupported: ${what} at ${range.start.line}:${range.start.column}${why ? ` (${why})` : ''}`, range);
+  }
+
+  requireFlag(flag: string, what: string, range: Range): void {
+    if (!this.has(flag)) this.fail('missing-capability', `${what} is not supported by this QEMU binary (capability '${flag}' is missing)`, range);
+  }
+}
+
+/** libvirt shortens the name part of per-domain paths to 20 characters. */
+export function shortName(id: number, name: string): string {
+  return name.length > 20 ? name.slice(0, 20) : name;
+}

@@ -1,0 +1,51 @@
+// Driver roots: libvirt's embedded layout (`--root DIR`, qemu:///embed) or the per-user
+// session layout under $XDG_*. Only path arithmetic here; creating the tree is `ensureRoot`.
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { CompilePaths } from '../compiler/src/index.js';
+
+export interface RootLayout extends CompilePaths {
+  kind: 'embed' | 'session';
+  root: string;
+  qemuConf: string;
+  cacheDir: string;
+  /** Directories created on first use. */
+  tree: string[];
+}
+
+export class RootError extends Error {}
+
+export function embedRoot(root: string): RootLayout {
+  if (!isAbsolute(root)) throw new RootError(`--root must be an absolute path (got '${root}'), as for libvirt's embedded driver`);
+  const sub = ['log/qemu', 'log/swtpm', 'etc/qemu', 'etc/pki/qemu', 'run/qemu', 'run/swtpm', 'cache/qemu', 'lib/qemu', 'lib/swtpm'];
+  return {
+    kind: 'embed', root, qemuConf: join(root, 'etc/qemu.conf'),
+    libDir: join(root, 'lib/qemu'), channelTargetDir: join(root, 'lib/qemu/channel/target'),
+    runDir: join(root, 'run/qemu'), logDir: join(root, 'log/qemu'), cacheDir: join(root, 'cache/qemu'),
+    tree: sub.map((s) => join(root, s)),
+  };
+}
+
+export function sessionRoot(env: Record<string, string | undefined>): RootLayout {
+  const home = env.HOME ?? '/';
+  const config = env.XDG_CONFIG_HOME || join(home, '.config');
+  const cache = env.XDG_CACHE_HOME || join(home, '.cache');
+  const runtime = env.XDG_RUNTIME_DIR || join(cache, 'libvirt-runtime');
+  const base = join(config, 'libvirt/qemu');
+  const layout: RootLayout = {
+    kind: 'session', root: join(config, 'libvirt'), qemuConf: join(config, 'libvirt/qemu.conf'),
+    libDir: join(base, 'lib'), channelTargetDir: join(base, 'lib/channel/target'),
+    runDir: join(runtime, 'libvirt/qemu/run'), logDir: join(cache, 'libvirt/qemu/log'), cacheDir: join(cache, 'libvirt/qemu/cache'),
+    tree: [],
+  };
+  layout.tree = [layout.libDir, layout.runDir, layout.logDir, layout.cacheDir];
+  return layout;
+}
+
+export function resolveRoot(root: string | undefined, env: Record<string, string | undefined>): RootLayout {
+  return root !== undefined ? embedRoot(root) : sessionRoot(env);
+}
+
+export function ensureRoot(layout: RootLayout): void {
+  for (const d of layout.tree) mkdirSync(d, { recursive: true, mode: 0o700 });
+}
