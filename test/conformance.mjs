@@ -20,13 +20,14 @@ if (!existsSync(join(shared, 'run.mjs'))) {
   console.error(`conformance: corpus not found at ${shared} (set QDC_CONFORMANCE_DIR)`);
   process.exit(2);
 }
-if (!existsSync(join(root, 'dist/qdc.js'))) {
-  console.error('conformance: dist/qdc.js is missing; run `npm run build` first');
+const qdc = process.env.QDC_BIN ?? join(root, 'dist/qdc.js');
+if (!existsSync(qdc)) {
+  console.error(`conformance: ${qdc} is missing; run \`npm run build\` first`);
   process.exit(2);
 }
 const tmp = mkdtempSync(join(tmpdir(), 'qdc-conf-'));
 const jsonOut = join(tmp, 'results.json');
-const cmd = `{node} ${join(root, 'dist/qdc.js')} compile {xml} --caps-file {caps} --qemu-conf {conf} --format json`;
+const cmd = `{node} ${qdc} compile {xml} --caps-file {caps} --qemu-conf {conf} --format json`;
 const r = spawnSync(process.execPath, [join(shared, 'run.mjs'), '--cmd', cmd, '--json', jsonOut, ...passthrough], { stdio: 'inherit' });
 if (r.status !== 0) { rmSync(tmp, { recursive: true, force: true }); process.exit(r.status ?? 2); }
 const doc = JSON.parse(readFileSync(jsonOut, 'utf8'));
