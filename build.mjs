@@ -14,6 +14,8 @@ writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
 await build({ ...common, entryPoints: ['cli/main.ts'], outfile: join(outdir, 'qdc.js'), format: 'cjs', banner: { js: '#!/usr/bin/env node' } });
 chmodSync(join(outdir, 'qdc.js'), 0o755);
 await build({ ...common, entryPoints: ['compiler/src/index.ts'], outfile: join(outdir, 'compiler.js'), format: 'cjs' });
+// the language server is its own bundle, loaded by `qdc lsp` only, so other commands start lean
+await build({ ...common, entryPoints: ['server/src/main.ts'], outfile: join(outdir, 'server.js'), format: 'cjs' });
 
 if (existsSync('extension/src/extension.ts')) {
   await build({ ...common, entryPoints: ['extension/src/extension.ts'], outfile: 'extension/dist/extension.js', format: 'cjs', external: ['vscode'] });

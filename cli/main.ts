@@ -21,6 +21,7 @@ type Command = (argv: string[]) => number | Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   compile: async () => (await import('./compile.js')).runCompile,
+  lsp: async () => (await import('./lsp.js')).runLspCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -4,7 +4,7 @@ import { DiagnosticSink, FatalDiagnostic, type Diagnostic } from './diagnostics.
 import { buildDomain } from './model/build.js';
 import type { Domain } from './model/domain.js';
 import type { Plan } from './plan/plan.js';
-import { lowerDomain } from './lower/index.js';
+import { lowerDomain, type LowerObserver } from './lower/index.js';
 import type { CompileOptions } from './lower/context.js';
 import { parseXml } from './xml/parse.js';
 import { unusedNodes } from './xml/reader.js';
@@ -13,6 +13,8 @@ export interface CompileResult {
   plan?: Plan;
   domain?: Domain;
   diagnostics: Diagnostic[];
+  /** Devices lowering emitted (id, driver, JSON props), also when a later stage failed. */
+  devices?: { id: string; driver: string; props: Record<string, unknown> }[];
 }
 
 export interface ModelResult { domain?: Domain; diagnostics: Diagnostic[] }
@@ -41,12 +43,13 @@ export function compile(text: string, opts: CompileOptions & { nowEpochSeconds?:
   if (!parsed.domain || parsed.diagnostics.some((d) => d.severity === 'error')) return parsed;
   const sink = new DiagnosticSink();
   sink.items.push(...parsed.diagnostics);
+  const observer: LowerObserver = {};
   try {
-    const plan = lowerDomain(parsed.domain, opts, sink, opts.nowEpochSeconds ?? 0);
-    if (sink.hasErrors) return { domain: parsed.domain, diagnostics: sink.items };
-    return { plan, domain: parsed.domain, diagnostics: sink.items };
+    const plan = lowerDomain(parsed.domain, opts, sink, opts.nowEpochSeconds ?? 0, observer);
+    if (sink.hasErrors) return { domain: parsed.domain, diagnostics: sink.items, devices: observer.devices };
+    return { plan, domain: parsed.domain, diagnostics: sink.items, devices: observer.devices };
   } catch (e) {
-    if (e instanceof FatalDiagnostic) return { domain: parsed.domain, diagnostics: [...sink.items, e.diagnostic] };
+    if (e instanceof FatalDiagnostic) return { domain: parsed.domain, diagnostics: [...sink.items, e.diagnostic], devices: observer.devices };
     throw e;
   }
 }

@@ -39,6 +39,8 @@ export interface QemuCaps {
   options?: string[];
   deviceProps?: DevicePropsCaps;
   deviceTypes?: string[];
+  /** user-creatable QOM object types (-object), probed by `qdc caps` */
+  objectTypes?: string[];
 }
 
 export class CapsParseError extends Error {
@@ -113,6 +115,7 @@ export function parseQemuCaps(text: string): QemuCaps {
         caps.cpus.push({ type: a.type ?? 'tcg', name: a.name, typename: a.typename, usable: a.usable === undefined ? undefined : a.usable === 'yes', deprecated: a.deprecated === 'yes' });
       } else if (name === 'option' && a.name) (caps.options ??= []).push(a.name);
       else if (name === 'deviceType' && a.name) (caps.deviceTypes ??= []).push(a.name);
+      else if (name === 'objectType' && a.name) (caps.objectTypes ??= []).push(a.name);
     } else if (parent === 'deviceProps' || (stack[stack.length - 2] === 'deviceProps')) {
       // <deviceProps><device name='x'><prop name='y' type='z'/></device></deviceProps>
       if (name === 'device' && a.name) { (caps.deviceProps ??= {})[a.name] = []; currentDevice = a.name; }
