@@ -74,8 +74,9 @@ describe('language server', () => {
     const d = await client.open('file:///work/bad.xml', bad);
     const e = d.diagnostics.find((x) => x.code === 'unsupported');
     expect(e?.message).toMatch(/unsupported: <frobnicator>/);
-    expect(e?.range.start).toEqual(posOf(bad, 'frobnicator'));
-    expect(e?.range.end).toEqual(posOf(bad, 'frobnicator', 'frobnicator'.length));
+    // the whole start tag
+    expect(e?.range.start).toEqual(posOf(bad, '<frobnicator'));
+    expect(e?.range.end).toEqual(posOf(bad, '<frobnicator/>', '<frobnicator/>'.length));
   });
 
   it('warns about taint and about override types that do not fit QEMU', async () => {

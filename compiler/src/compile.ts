@@ -33,7 +33,7 @@ export function parseDomain(text: string): ModelResult {
   }
   for (const u of unusedNodes(doc.root)) {
     if (u.attr) sink.error('unsupported', `unsupported: attribute '${u.attr.name}' on <${u.el.name}> at ${u.attr.range.start.line}:${u.attr.range.start.column}`, u.attr.range);
-    else sink.error('unsupported', `unsupported: <${u.el.name}> at ${u.el.range.start.line}:${u.el.range.start.column}`, u.el.nameRange);
+    else sink.error('unsupported', `unsupported: <${u.el.name}> at ${u.el.range.start.line}:${u.el.range.start.column}`, u.el.range);
   }
   return { domain, diagnostics: sink.items };
 }

@@ -32,7 +32,7 @@ export class ElementReader {
 
   /** Fail the compilation at this element (or one of its attributes). */
   fatal(code: string, message: string, attr?: string): never {
-    const range = attr ? this.attrRange(attr) : this.el.nameRange;
+    const range = attr ? this.attrRange(attr) : this.el.range;
     throw new FatalDiagnostic({ code, message, severity: 'error', range });
   }
 
