@@ -28,9 +28,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let grammar = ext.grammar?.({});
   let runtime = ext.runtime?.(connection, {});
 
-  const analysisOf = (doc: TextDocument): DocumentAnalysis => {
+  /** The document's analysis. `stale` accepts the previous version's (aliases and devices rarely
+   * change per keystroke): completion and hover stay fast while diagnostics catch up. */
+  const analysisOf = (doc: TextDocument, stale = false): DocumentAnalysis => {
     const hit = cache.get(doc.uri);
-    if (hit && hit.version === doc.version) return hit.analysis;
+    if (hit && (hit.version === doc.version || stale)) return hit.analysis;
     const { options } = inputs.options();
     const analysis = analyse(doc.getText(), options);
     cache.set(doc.uri, { version: doc.version, analysis });
@@ -89,14 +91,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   documents.onDidChangeContent((e) => schedule(e.document));
   documents.onDidClose((e) => { clearTimeout(timers.get(e.document.uri)); cache.delete(e.document.uri); void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }); });
 
-  const withDoc = <T>(uri: string, dflt: T, f: (doc: TextDocument, a: DocumentAnalysis) => T): T => {
+  const withDoc = <T>(uri: string, dflt: T, f: (doc: TextDocument, a: DocumentAnalysis) => T, stale = false): T => {
     const doc = documents.get(uri);
     if (!doc) return dflt;
-    try { return f(doc, analysisOf(doc)); } catch (e) { connection.console.error(`qdc: ${(e as Error).stack ?? e}`); return dflt; }
+    try { return f(doc, analysisOf(doc, stale)); } catch (e) { connection.console.error(`qdc: ${(e as Error).stack ?? e}`); return dflt; }
   };
 
-  connection.onCompletion((p) => withDoc(p.textDocument.uri, [], (doc, a) => complete(doc, doc.offsetAt(p.position), a, grammar)));
-  connection.onHover((p) => withDoc(p.textDocument.uri, null, (doc, a) => hover(doc, doc.offsetAt(p.position), a, grammar)));
+  connection.onCompletion((p) => withDoc(p.textDocument.uri, [], (doc, a) => complete(doc, doc.offsetAt(p.position), a, grammar), true));
+  connection.onHover((p) => withDoc(p.textDocument.uri, null, (doc, a) => hover(doc, doc.offsetAt(p.position), a, grammar), true));
   connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, [], (doc) => documentSymbols(doc)));
   connection.onFoldingRanges((p) => withDoc(p.textDocument.uri, [], (doc) => foldingRanges(doc)));
   connection.onDefinition((p) => withDoc(p.textDocument.uri, [], (doc, a) => definition(doc, a, doc.offsetAt(p.position))));
