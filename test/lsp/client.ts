@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import {
   createProtocolConnection, StreamMessageReader, StreamMessageWriter, InitializeRequest, InitializedNotification,
   DidOpenTextDocumentNotification, DidChangeTextDocumentNotification, PublishDiagnosticsNotification, ExitNotification,
-  ShutdownRequest, type ProtocolConnection, type PublishDiagnosticsParams,
+  ShutdownRequest, LogMessageNotification, type ProtocolConnection, type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node.js';
 
 export const ROOT = join(import.meta.dirname, '../..');
@@ -16,6 +16,8 @@ export class TestClient {
   readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
   private waiters: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   stderr = '';
+  /** window/logMessage notifications (the server reports internal failures there) */
+  readonly logs: string[] = [];
 
   constructor(env: Record<string, string> = {}) {
     this.proc = spawn(process.execPath, [join(ROOT, 'dist/qdc.js'), 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -30,6 +32,7 @@ export class TestClient {
         return true;
       });
     });
+    this.conn.onNotification(LogMessageNotification.type, (p) => { this.logs.push(p.message); });
     this.conn.listen();
   }
 
