@@ -12,6 +12,13 @@ import type { GrammarCompletion } from './grammar-completion.js';
 import { hover, type GrammarDocs } from './hover.js';
 import { definition, documentSymbols, foldingRanges, prepareRename, references, rename } from './navigation.js';
 import { CompileInputsCache, type ServerSettings } from './settings.js';
+import { scanTags } from './xml-scan.js';
+
+/** Is the first element of the text a <domain> (or is the document still empty)? */
+export function isDomainDocument(text: string): boolean {
+  const first = scanTags(text, Math.min(text.length, 4096)).find((t) => !t.closing);
+  return !first || first.name === 'domain';
+}
 
 export const COMMANDS = ['qdc.showCommandLine', 'qdc.run', 'qdc.stop', 'qdc.status'] as const;
 
@@ -41,6 +48,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   const validate = (doc: TextDocument): void => {
     try {
+      if (!isDomainDocument(doc.getText())) {
+        // the client may send every XML file; only libvirt domains are ours to judge
+        void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: [] });
+        return;
+      }
       const a = analysisOf(doc);
       const diags = a.diagnostics.map((d) => toLsp(doc, d));
       const schema = grammar?.validate?.(doc.getText()) ?? [];
