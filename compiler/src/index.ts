@@ -10,3 +10,5 @@ export type { Domain } from './model/domain.js';
 export { parseXml } from './xml/parse.js';
 export { plannedDevices, type PlannedDevice } from './plan/devices.js';
 export { CAPABILITY_NAMES, KNOWN_CAPABILITIES, type CapabilityName } from './caps/capability-names.js';
+export * from './schema/index.js';
+export { scanXml, type ScannedDocument } from './xml/scan.js';

@@ -92,11 +92,14 @@ export interface DriverConfig {
   vncTLSx509verify: boolean;
   vncTLSx509certdir: string;
   vncSASL: boolean;
+  /** SASL_CONF_PATH for QEMU when vnc_sasl is on */
+  vncSASLdir: string;
   vncPassword?: string;
   spiceListen: string;
   spiceTLS: boolean;
   spiceTLSx509certdir: string;
   spiceSASL: boolean;
+  spiceSASLdir: string;
   spicePassword?: string;
   spiceAutoUnixSocket: boolean;
   chardevTLS: boolean;
@@ -104,6 +107,8 @@ export interface DriverConfig {
   chardevTLSx509verify: boolean;
   defaultTLSx509certdir: string;
   nbdTLSx509certdir: string;
+  /** libvirt secret holding the NBD client key's passphrase (qdc manages no secrets: disks with TLS reject it) */
+  nbdTLSx509secretUUID?: string;
   vxhsTLSx509certdir: string;
   memoryBackingDir: string;
   hugetlbfs: string[];
@@ -123,8 +128,8 @@ export interface DriverConfig {
 export function defaultDriverConfig(libDir: string): DriverConfig {
   return {
     vncListen: '127.0.0.1', vncAutoUnixSocket: false, vncTLS: false, vncTLSx509verify: false,
-    vncTLSx509certdir: '/etc/pki/libvirt-vnc', vncSASL: false,
-    spiceListen: '127.0.0.1', spiceTLS: false, spiceTLSx509certdir: '/etc/pki/libvirt-spice', spiceSASL: false, spiceAutoUnixSocket: false,
+    vncTLSx509certdir: '/etc/pki/libvirt-vnc', vncSASL: false, vncSASLdir: '/etc/sasl2',
+    spiceListen: '127.0.0.1', spiceTLS: false, spiceTLSx509certdir: '/etc/pki/libvirt-spice', spiceSASL: false, spiceSASLdir: '/etc/sasl2', spiceAutoUnixSocket: false,
     chardevTLS: false, chardevTLSx509certdir: '/etc/pki/libvirt-chardev', chardevTLSx509verify: false,
     defaultTLSx509certdir: '/etc/pki/qemu', nbdTLSx509certdir: '/etc/pki/qemu', vxhsTLSx509certdir: '/etc/pki/qemu',
     memoryBackingDir: `${libDir}/ram`, hugetlbfs: [], seccompSandbox: -1, setProcessName: false,
@@ -140,7 +145,7 @@ const KNOWN_KEYS: Record<string, (c: DriverConfig, v: ConfValue) => void> = {
   vnc_tls_x509_verify: (c, v) => { c.vncTLSx509verify = Boolean(v); },
   vnc_tls_x509_cert_dir: (c, v) => { c.vncTLSx509certdir = String(v); },
   vnc_sasl: (c, v) => { c.vncSASL = Boolean(v); },
-  vnc_sasl_dir: () => {},
+  vnc_sasl_dir: (c, v) => { c.vncSASLdir = String(v); },
   vnc_password: (c, v) => { c.vncPassword = String(v); },
   vnc_allow_host_audio: (c, v) => { c.vncAllowHostAudio = Boolean(v); },
   nographics_allow_host_audio: (c, v) => { c.nogfxAllowHostAudio = Boolean(v); },
@@ -148,7 +153,7 @@ const KNOWN_KEYS: Record<string, (c: DriverConfig, v: ConfValue) => void> = {
   spice_tls: (c, v) => { c.spiceTLS = Boolean(v); },
   spice_tls_x509_cert_dir: (c, v) => { c.spiceTLSx509certdir = String(v); },
   spice_sasl: (c, v) => { c.spiceSASL = Boolean(v); },
-  spice_sasl_dir: () => {},
+  spice_sasl_dir: (c, v) => { c.spiceSASLdir = String(v); },
   spice_password: (c, v) => { c.spicePassword = String(v); },
   spice_auto_unix_socket: (c, v) => { c.spiceAutoUnixSocket = Boolean(v); },
   chardev_tls: (c, v) => { c.chardevTLS = Boolean(v); },
@@ -157,6 +162,7 @@ const KNOWN_KEYS: Record<string, (c: DriverConfig, v: ConfValue) => void> = {
   default_tls_x509_cert_dir: (c, v) => { c.defaultTLSx509certdir = String(v); },
   default_tls_x509_verify: () => {},
   nbd_tls_x509_cert_dir: (c, v) => { c.nbdTLSx509certdir = String(v); },
+  nbd_tls_x509_secret_uuid: (c, v) => { c.nbdTLSx509secretUUID = String(v); },
   vxhs_tls_x509_cert_dir: (c, v) => { c.vxhsTLSx509certdir = String(v); },
   migrate_tls_x509_cert_dir: () => {}, backup_tls_x509_cert_dir: () => {},
   memory_backing_dir: (c, v) => { c.memoryBackingDir = String(v); },

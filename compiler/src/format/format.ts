@@ -41,6 +41,6 @@ export function formatPlan(plan: Plan): string {
   return JSON.stringify({
     env: Object.fromEntries(plan.env), binary: plan.binary, argv: plan.argv, qmp: plan.qmp,
     passFds: plan.passFds, consoles: plan.consoles, domainDir: plan.domainDir,
-    tainted: plan.tainted, startPaused: plan.startPaused,
+    tainted: plan.tainted, startPaused: plan.startPaused, ...(plan.helpers ? { helpers: plan.helpers } : {}),
   }, null, 2) + '\n';
 }

@@ -4,7 +4,7 @@ import type { DriverConfig } from '../conf/qemu-conf.js';
 import type { QemuCaps } from '../caps/caps.js';
 import { DiagnosticSink, FatalDiagnostic, type Range } from '../diagnostics.js';
 import type { Domain } from '../model/domain.js';
-import type { QmpStep, PassedFd, ConsoleEndpoint, TaintReason } from '../plan/plan.js';
+import type { QmpStep, PassedFd, ConsoleEndpoint, TaintReason, PlanFile, PlanHelper } from '../plan/plan.js';
 import { jsonProps, type JsonProps } from './qemu-opts.js';
 import type { PciAddressSpace } from './pci-address.js';
 
@@ -27,6 +27,8 @@ export interface CompileOptions {
   domainId: number;
   /** Host environment copied into QEMU's environment the way libvirt does (PATH, USER, LOGNAME, …). */
   hostEnv: Record<string, string | undefined>;
+  /** The host's first DRM render node (/dev/dri/renderD*), for OpenGL displays that name none. */
+  hostRenderNode?: string;
   /** fd number the monitor socket is passed as. */
   monitorFd: number;
   /** Start with vCPUs stopped (no `cont` step). */
@@ -40,6 +42,10 @@ export class LowerContext {
   readonly passFds: PassedFd[] = [];
   readonly consoles: ConsoleEndpoint[] = [];
   readonly tainted: TaintReason[] = [];
+  /** Files the runtime writes into place before starting QEMU. */
+  readonly files: PlanFile[] = [];
+  /** Daemons the runtime starts before QEMU. */
+  readonly helpers: PlanHelper[] = [];
   /** JSON props of every -device we emitted, by id: `<qemu:override>` edits them before rendering. */
   readonly deviceProps = new Map<string, { props: JsonProps; argIndex: number }>();
   /** Capability flags as the domain sees them (after <qemu:capabilities> add/del). */
@@ -83,6 +89,19 @@ export class LowerContext {
   blockdev(props: JsonProps): void { this.argv.push('-blockdev', jsonProps(props)); }
 
   netdev(props: JsonProps): void { this.argv.push('-netdev', jsonProps(props)); }
+
+  /** Register an fd the runtime opens and passes; numbers follow the monitor's. */
+  passFd(entry: Omit<PassedFd, 'fd'>): number {
+    const fd = Math.max(this.opts.monitorFd, ...this.passFds.map((p) => p.fd)) + 1;
+    this.passFds.push({ fd, ...entry });
+    return fd;
+  }
+
+  /** Next -add-fd set id; libvirt numbers fd sets per domain from 0. */
+  nextFdset(): number {
+    return this.fdsetsUsed++;
+  }
+  private fdsetsUsed = 0;
 
   fail(code: string, message: string, range: Range): never {
     throw new FatalDiagnostic({ code, message, severity: 'error', range });

@@ -5,6 +5,7 @@ import type { LowerContext } from './context.js';
 import type { Family } from './family.js';
 import { isQ35 } from './machine.js';
 import { busAlias, pciDeviceProps, type PciConnect } from './pci-address.js';
+import { usbDeviceProps } from './usb-address.js';
 import { virtioProps } from './virtio.js';
 
 const USB_MODELS: Record<string, { driver: string; connect: PciConnect; flag?: string }> = {
@@ -123,7 +124,7 @@ export const controllerFamily: Family<'controller'> = {
     }
   },
   lower(devs, ctx) {
-    const order: Controller['type'][] = ['pci', 'usb', 'scsi', 'ide', 'sata', 'fdc', 'virtio-serial', 'isa'];
+    const order: Controller['type'][] = ['pci', 'usb', 'scsi', 'ide', 'sata', 'fdc', 'virtio-serial', 'ccid', 'isa'];
     for (const type of order) {
       const list = devs.filter((c) => c.type === type).sort((a, b) => a.index - b.index);
       for (const c of list) lowerController(c, ctx);
@@ -203,6 +204,10 @@ function lowerController(c: Controller, ctx: LowerContext): void {
     }
     case 'sata':
       ctx.device({ driver: 'ich9-ahci', id, ...addrProps(c, ctx) });
+      return;
+    case 'ccid':
+      // the smartcard reader is itself a USB device
+      ctx.device({ driver: 'usb-ccid', id, ...usbDeviceProps(ctx, c.info) });
       return;
     case 'ide':
       ctx.unsupported(`a second IDE controller (index ${c.index})`, c.info.range);

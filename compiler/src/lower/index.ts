@@ -7,11 +7,35 @@ import type { Plan } from '../plan/plan.js';
 import { LowerContext, type CompileOptions } from './context.js';
 import { controllerFamily } from './controller.js';
 import { lowerCpu, lowerSmp } from './cpu.js';
+import { diskFamily, lowerManagedPrHelper } from './disk.js';
 import type { Family } from './family.js';
 import { inputFamily } from './input.js';
 import { lowerAccel, lowerMachine, lowerName, machineType, type MachineExtras } from './machine.js';
 import { memballoonFamily } from './memballoon.js';
-import { lowerMemorySize, lowerOvercommit, lowerRamBackend, machineMemoryBackendId } from './memory.js';
+import { lowerMemorySize, lowerNuma, lowerOvercommit, lowerRamBackend, machineMemoryBackendId } from './memory.js';
+import { memoryDeviceFamily } from './memory-device.js';
+import { netFamily } from './net.js';
+import { channelFamily, consoleFamily, parallelFamily, serialFamily } from './chardev.js';
+import { smartcardFamily } from './smartcard.js';
+import { redirdevFamily, redirfilterFamily } from './redirdev.js';
+import { audioFamily } from './audio.js';
+import { graphicsFamily } from './graphics.js';
+import { soundFamily } from './sound.js';
+import { videoFamily } from './video.js';
+import { filesystemFamily } from './filesystem.js';
+import { rngFamily } from './rng.js';
+import { watchdogFamily } from './watchdog.js';
+import { panicFamily } from './panic.js';
+import { tpmFamily } from './tpm.js';
+import { vsockFamily } from './vsock.js';
+import { iommuFamily } from './iommu.js';
+import { shmemFamily } from './shmem.js';
+import { hubFamily } from './hub.js';
+import { hostdevFamily } from './hostdev.js';
+import { leaseFamily } from './lease.js';
+import { nvramDeviceFamily } from './nvram-device.js';
+import { cryptoFamily } from './crypto.js';
+import { lowerBios, lowerIOThreads, lowerLaunchSecurity, lowerSysinfo } from './machine.js';
 import { prepareDomain } from './prepare.js';
 import {
   lowerBoot, lowerClock, lowerDefaults, lowerEnv, lowerLifecycle, lowerMasterKey, lowerMonitor, lowerMsgTimestamp,
@@ -22,17 +46,32 @@ import { buildQmpPlan } from './qmp.js';
 
 /** Every device family, by the kind of device it lowers. */
 export const FAMILIES: Family[] = [
-  controllerFamily as Family, memballoonFamily as Family, inputFamily as Family,
+  controllerFamily as Family, diskFamily as Family, memballoonFamily as Family, inputFamily as Family, memoryDeviceFamily as Family,
+  netFamily as Family,
+  serialFamily as Family, parallelFamily as Family, channelFamily as Family, consoleFamily as Family,
+  smartcardFamily as Family, redirdevFamily as Family, redirfilterFamily as Family,
+  audioFamily as Family, graphicsFamily as Family, videoFamily as Family, soundFamily as Family,
+  filesystemFamily as Family, rngFamily as Family, watchdogFamily as Family, panicFamily as Family, tpmFamily as Family,
+  vsockFamily as Family, iommuFamily as Family, shmemFamily as Family, hubFamily as Family, hostdevFamily as Family,
+  leaseFamily as Family, nvramDeviceFamily as Family, cryptoFamily as Family,
 ];
 
 /** Device sections in libvirt's command-line order. */
 const DEVICE_ORDER: string[] = [
-  'controller', 'disk', 'interface', 'input', 'memballoon',
+  'iommu', 'controller', 'hub', 'memory', 'disk', 'filesystem', 'interface', 'smartcard', 'serial', 'parallel', 'channel', 'console',
+  'tpm', 'input', 'audio', 'graphics', 'video', 'sound', 'watchdog', 'redirdev', 'hostdev', 'memballoon', 'rng', 'nvram',
+  'lease', 'redirfilter',
 ];
+
+/** Device sections libvirt writes after -sandbox. */
+const DEVICE_ORDER_AFTER_SANDBOX: string[] = ['panic', 'shmem', 'vsock', 'crypto'];
 
 export interface LowerResult { plan?: Plan; diagnostics: DiagnosticSink }
 
-export function lowerDomain(domain: Domain, opts: CompileOptions, diags: DiagnosticSink, nowEpochSeconds: number): Plan {
+/** What lowering saw before a late failure (the language server still offers these devices). */
+export interface LowerObserver { devices?: { id: string; driver: string; props: Record<string, unknown> }[] }
+
+export function lowerDomain(domain: Domain, opts: CompileOptions, diags: DiagnosticSink, nowEpochSeconds: number, observer: LowerObserver = {}): Plan {
   const flags = effectiveFlags(domain, opts.caps.flags, diags);
   const ctx = new LowerContext(domain, opts, diags, flags);
   ctx.machine = machineType(ctx);
@@ -48,15 +87,20 @@ export function lowerDomain(domain: Domain, opts: CompileOptions, diags: Diagnos
   lowerDeprecation(ctx);
   ctx.arg('-S');
   lowerMasterKey(ctx);
+  lowerManagedPrHelper(ctx);
   const extras: MachineExtras = { memoryBackend: machineMemoryBackendId(ctx) };
   lowerMachine(ctx, extras);
   lowerAccel(ctx);
   lowerCpu(ctx);
+  lowerBios(ctx);
   lowerMemorySize(ctx);
   lowerRamBackend(ctx);
   lowerOvercommit(ctx);
   lowerSmp(ctx);
+  lowerIOThreads(ctx);
+  lowerNuma(ctx);
   lowerUuid(ctx);
+  lowerSysinfo(ctx);
   if (domain.genid !== undefined) {
     if (!ctx.has('vmgenid')) ctx.fail('missing-capability', 'this QEMU has no vmgenid device', domain.range);
     ctx.device({ driver: 'vmgenid', guid: domain.genid, id: 'vmgenid0' });
@@ -72,9 +116,14 @@ export function lowerDomain(domain: Domain, opts: CompileOptions, diags: Diagnos
     const fam = families.get(kind);
     if (fam) fam.lower(devicesByKind(domain.devices, kind) as never, ctx);
   }
-  ctx.arg('-audiodev', JSON.stringify({ id: 'audio1', driver: 'none' }));
+  lowerLaunchSecurity(ctx);
   lowerSandbox(ctx);
+  for (const kind of DEVICE_ORDER_AFTER_SANDBOX) {
+    const fam = families.get(kind);
+    if (fam) fam.lower(devicesByKind(domain.devices, kind) as never, ctx);
+  }
   lowerMsgTimestamp(ctx);
+  observer.devices = [...ctx.deviceProps.entries()].map(([id, d]) => ({ id, driver: String(d.props.driver), props: { ...d.props } }));
   applyOverrides(ctx);
   lowerCustomCommandline(ctx);
 
@@ -89,5 +138,7 @@ export function lowerDomain(domain: Domain, opts: CompileOptions, diags: Diagnos
     domainDir: ctx.domainDir,
     tainted: ctx.tainted,
     startPaused: Boolean(opts.startPaused),
+    ...(ctx.files.length ? { files: ctx.files } : {}),
+    ...(ctx.helpers.length ? { helpers: ctx.helpers } : {}),
   };
 }

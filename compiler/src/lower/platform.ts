@@ -64,13 +64,14 @@ export function lowerClock(ctx: LowerContext, nowEpochSeconds: number): void {
       else if (t.tickpolicy && t.tickpolicy !== 'delay') ctx.unsupported(`rtc timer tickpolicy '${t.tickpolicy}'`, t.range);
     }
   }
-  ctx.arg('-rtc', keyval([], pairs.map(([k, v]) => `${k}=${v}`).join(',')));
+  ctx.arg('-rtc', keyval(pairs));
   for (const t of c.timers) {
     switch (t.name) {
       case 'pit':
         if (t.tickpolicy === 'delay') ctx.arg('-global', 'kvm-pit.lost_tick_policy=delay');
         else if (t.tickpolicy === 'discard') ctx.arg('-global', 'kvm-pit.lost_tick_policy=discard');
-        else if (t.tickpolicy !== undefined) ctx.unsupported(`pit timer tickpolicy '${t.tickpolicy}'`, t.range);
+        // catchup is what the in-kernel PIT does by default, so it needs no option
+        else if (t.tickpolicy !== undefined && t.tickpolicy !== 'catchup') ctx.unsupported(`pit timer tickpolicy '${t.tickpolicy}'`, t.range);
         break;
       case 'rtc': case 'kvmclock': case 'hypervclock': case 'hpet': case 'tsc':
         break; // handled with -rtc, -cpu, -machine

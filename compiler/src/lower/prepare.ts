@@ -3,10 +3,15 @@
 import type { Device } from '../model/devices/index.js';
 import { devicesByKind, devicesOf } from '../model/devices/index.js';
 import type { LowerContext } from './context.js';
+import { prepareBootOrder } from './boot-order.js';
+import { prepareChardevs } from './chardev.js';
 import { prepareControllers } from './controller.js';
+import { prepareDisks } from './disk.js';
 import type { Family } from './family.js';
 import { isQ35 } from './machine.js';
 import { PciAddressSpace, fmtAddr, type PciConnect } from './pci-address.js';
+import { addImplicitAudio } from './audio.js';
+import { addImplicitVideo } from './video.js';
 
 /** Device kinds in the order libvirt hands out PCI slots (qemuDomainAssignDevicePCISlots). */
 const PCI_ORDER: string[] = [
@@ -15,8 +20,13 @@ const PCI_ORDER: string[] = [
 ];
 
 export function prepareDomain(ctx: LowerContext, families: Map<string, Family>): void {
+  prepareDisks(ctx);
+  prepareBootOrder(ctx);
   prepareControllers(ctx);
   addDefaultBalloon(ctx);
+  prepareChardevs(ctx);
+  addImplicitVideo(ctx);
+  addImplicitAudio(ctx);
   for (const fam of families.values()) {
     fam.assignAliases?.(devicesOf(ctx.domain.devices, fam.kind) as never, ctx);
   }
@@ -62,6 +72,8 @@ function assignPciAddresses(ctx: LowerContext, families: Map<string, Family>): v
         if (dev.kind === 'controller' && dev.type === 'usb') space.reserve(ctx, a, dev.info.range);
         continue;
       }
+      // q35's built-in AHCI (sata0) is ICH9 function 00:1f.2, reserved above.
+      if (q35 && a.bus === 0 && a.slot === 0x1f && a.function === 2 && dev.kind === 'controller' && dev.type === 'sata' && dev.index === 0) continue;
       if (connectOf(dev) === null && !(dev.kind === 'controller' && dev.type === 'pci' && (dev.model === 'pci-root' || dev.model === 'pcie-root'))) {
         ctx.fail('pci-address-not-allowed', `<${dev.kind}> does not sit on a PCI bus, but has a PCI address`, dev.info.range);
       }
@@ -85,6 +97,14 @@ function assignPciAddresses(ctx: LowerContext, families: Map<string, Family>): v
     if (space.isFree(0, slot, 0)) {
       primary.info.address = { type: 'pci', domain: 0, bus: 0, slot, function: 0 };
       fixed(slot, 0);
+    }
+  }
+  // q35: the first ICH9 HD Audio controller goes where the real chipset has it, 00:1b.0.
+  if (q35) {
+    const hda = devicesOf(d.devices, 'sound').find((s) => s.model === 'ich9' && !s.info.address);
+    if (hda && space.isFree(0, 0x1b, 0)) {
+      hda.info.address = { type: 'pci', domain: 0, bus: 0, slot: 0x1b, function: 0 };
+      fixed(0x1b, 0);
     }
   }
 

@@ -19,7 +19,9 @@ export function keyval(pairs: [string, KeyvalValue][], head?: string): string {
 
 export type JsonProps = Record<string, unknown>;
 
-/** Drop undefined members so JSON output only has what was set. */
+/** Drop undefined members so JSON output only has what was set. A bigint is written as
+ * its exact integer literal (a WWN does not fit a double). */
 export function jsonProps(props: JsonProps): string {
-  return JSON.stringify(props, (_k, v) => (v === undefined ? undefined : v));
+  const text = JSON.stringify(props, (_k, v) => (v === undefined ? undefined : typeof v === 'bigint' ? `\u0000bigint:${v}` : v));
+  return text.replace(/"\\u0000bigint:(-?[0-9]+)"/g, '$1');
 }

@@ -29,6 +29,15 @@ export function readScaledAttr(r: ElementReader, name: string, unitAttr: string,
   return bytesToKiB(bytes!);
 }
 
+/** Scaled value in bytes (cache lines are a few bytes, below KiB precision). */
+function scaledAttrBytes(r: ElementReader, name: string, unitAttr: string, defaultUnit: string): number {
+  const v = r.intAttr(name);
+  if (v === undefined) r.fatal('missing-attribute', `<${r.el.name}> needs attribute '${name}'`);
+  const bytes = scaledBytes(v!, r.attr(unitAttr), defaultUnit);
+  if (bytes === undefined) r.fatal('invalid-value', `unknown unit '${r.attr(unitAttr)}'`, unitAttr);
+  return bytes!;
+}
+
 function sized(r: ElementReader): Sized {
   return { kib: readScaled(r), range: r.range };
 }
@@ -74,6 +83,7 @@ export function buildDomain(root: XElement, diags: DiagnosticSink): Domain {
   const genidEl = r.child('genid');
   const genid = genidEl ? (genidEl.text() ? normaliseUuid(genidEl, genidEl.text()) : 'auto') : undefined;
   for (const n of ['title', 'description', 'metadata']) r.child(n)?.acceptSubtree();
+  r.child('idmap')?.acceptSubtree(); // user namespace id maps are for container drivers; the QEMU driver ignores them
 
   const memEl = r.child('memory');
   if (!memEl) r.fatal('missing-element', 'a domain needs <memory>');
@@ -148,12 +158,14 @@ function readIOThreads(r: ElementReader): IOThreads | undefined {
   const idsEl = r.child('iothreadids');
   if (!el && !idsEl) return undefined;
   const count = el ? Number(el.text()) : 0;
-  const ids = (idsEl?.children('iothread') ?? []).map((t) => {
-    const pool = t.child('poll');
-    pool?.acceptSubtree();
-    return { id: t.intAttr('id')!, poolMin: t.intAttr('thread_pool_min'), poolMax: t.intAttr('thread_pool_max') };
+  const ids: IOThreads['ids'] = (idsEl?.children('iothread') ?? []).map((t) => {
+    const poll = t.child('poll');
+    return {
+      id: t.intAttr('id')!, poolMin: t.intAttr('thread_pool_min'), poolMax: t.intAttr('thread_pool_max'),
+      pollMax: poll?.intAttr('max'), pollGrow: poll?.intAttr('grow'), pollShrink: poll?.intAttr('shrink'),
+    };
   });
-  for (let i = ids.length + 1; ids.length < count; i++) if (!ids.some((x) => x.id === i)) ids.push({ id: i, poolMin: undefined, poolMax: undefined });
+  for (let i = 1; ids.length < count; i++) if (!ids.some((x) => x.id === i)) ids.push({ id: i });
   return { count: Math.max(count, ids.length), ids };
 }
 
@@ -233,7 +245,7 @@ function readFeatures(r: ElementReader): Features {
       case 'hyperv': f.hyperv = readHyperv(c); break;
       case 'kvm': {
         f.kvm = {};
-        for (const k of c.allChildren()) f.kvm[k.name] = { state: k.boolAttr('state') ?? true, value: k.attr('value') };
+        for (const k of c.allChildren()) f.kvm[k.name] = { state: k.boolAttr('state') ?? true, value: k.name === 'dirty-ring' ? k.attr('size') : undefined };
         break;
       }
       case 'msrs': f.msrs = c.attr('unknown'); break;
@@ -303,7 +315,7 @@ function readCpu(el: ElementReader): Cpu {
         const line = ca.child('line');
         cpu.numaCaches.push({
           cell: c.intAttr('id') ?? i, level: ca.intAttr('level')!, associativity: ca.attr('associativity')!, policy: ca.attr('policy')!,
-          sizeKiB: size ? readScaledAttr(size, 'value', 'unit')! : 0, lineBytes: line ? (readScaledAttr(line, 'value', 'unit', 'b')! * 1024) : 0,
+          sizeKiB: size ? readScaledAttr(size, 'value', 'unit')! : 0, lineBytes: line ? scaledAttrBytes(line, 'value', 'unit', 'b') : 0,
         });
       }
       return {
@@ -390,10 +402,16 @@ function readSysinfo(s: ElementReader): Sysinfo {
       si.fwcfg.push({ name: sec.requireAttr('name'), value: sec.text() || undefined, file: sec.attr('file') });
       continue;
     }
+    if (sec.name === 'oemStrings') {
+      for (const e of sec.children('entry')) (si.oemStrings ??= []).push(e.text());
+      continue;
+    }
+    if (!['bios', 'system', 'baseBoard', 'chassis', 'processor', 'memory'].includes(sec.name)) {
+      sec.fatal('unsupported', `unsupported: <sysinfo><${sec.el.name}> at ${sec.range.start.line}:${sec.range.start.column}`);
+    }
     const entries: Record<string, string> = {};
-    for (const e of sec.allChildren()) entries[e.attr('name') ?? e.name] = e.text();
+    for (const e of sec.children('entry')) entries[e.requireAttr('name')] = e.text();
     (si.sections[sec.name] ??= []).push(entries);
-    sec.el.attrs.forEach((a) => { a.used = true; });
   }
   return si;
 }

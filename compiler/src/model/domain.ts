@@ -151,7 +151,10 @@ export interface NumaTune {
   memnodes: { cellid: number; mode: 'strict' | 'preferred' | 'interleave' | 'restrictive'; nodeset: string }[];
 }
 
-export interface IOThreads { count: number; ids: { id: number; poolMin?: number; poolMax?: number }[] }
+export interface IOThreads {
+  count: number;
+  ids: { id: number; poolMin?: number; poolMax?: number; pollMax?: number; pollGrow?: number; pollShrink?: number }[];
+}
 
 export interface QemuNamespace {
   args: { value: string; range: Range }[];
@@ -205,6 +208,8 @@ export interface Sysinfo {
   type: 'smbios' | 'fwcfg';
   sections: Record<string, Record<string, string>[]>;
   fwcfg: { name: string; value?: string; file?: string }[];
+  /** <oemStrings> entries (SMBIOS type 11), in order. */
+  oemStrings?: string[];
   range: Range;
 }
 

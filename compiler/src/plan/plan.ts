@@ -10,9 +10,36 @@ export interface QmpStep {
 /** A file descriptor the runtime must open and pass to QEMU at `fd`. */
 export interface PassedFd {
   fd: number;
-  kind: 'monitor-socket';
-  /** Where the runtime creates the socket it passes. */
+  /** monitor-socket / listen-socket: a listening UNIX socket created at `path`;
+   * tap: a tap device named `path` ('vnet%d': the first free such name), set up as `tap` says; a
+   *   multiqueue NIC lists one entry per queue with the same name (open it with IFF_MULTI_QUEUE);
+   * vhost-net / vhost-vsock / vhost-scsi: the host kernel's vhost char device at `path`;
+   * file: `path` opened read-write (passed through -add-fd, `fdset` says which set). */
+  kind: 'monitor-socket' | 'listen-socket' | 'tap' | 'vhost-net' | 'vhost-vsock' | 'vhost-scsi' | 'file';
+  /** Where the runtime creates or opens what it passes. */
   path: string;
+  /** tap: how the runtime sets the tap device up before passing it. */
+  tap?: TapSetup;
+  /** file: the -add-fd set the fd belongs to. */
+  fdset?: number;
+  /** file: open with O_APPEND; otherwise the file is truncated (chardev files and logs). */
+  append?: boolean;
+}
+
+/** A tap device libvirt would create for an <interface type='ethernet'|'bridge'>. */
+export interface TapSetup {
+  /** bridge to enslave the tap device to (type='bridge') */
+  bridge?: string;
+  /** the device exists already (<target managed='no'>): open it, do not create or configure it */
+  existing?: boolean;
+  /** run after creation with the device name as argument / before removal */
+  script?: string;
+  downscript?: string;
+  /** tap clone device to open instead of /dev/net/tun (<backend tap>) */
+  cloneDevice?: string;
+  /** host side MAC: the guest MAC with the first octet set to 0xfe (0xfa if it was 0xfe), as libvirt does */
+  mac: string;
+  mtu?: number;
 }
 
 /** Where a character device's guest side ends up, for the runtime's console handling. */
@@ -28,6 +55,9 @@ export interface TaintReason {
   message: string;
 }
 
+/** A small file the runtime writes (mode 0600) before starting QEMU, e.g. SEV blobs QEMU reads by path. */
+export interface PlanFile { path: string; content: string; purpose: string }
+
 export interface Plan {
   domain: { name: string; uuid: string };
   env: [string, string][];
@@ -40,4 +70,12 @@ export interface Plan {
   domainDir: string;
   tainted: TaintReason[];
   startPaused: boolean;
+  /** Files to write first (absent when there are none). */
+  files?: PlanFile[];
+  /** Helper daemons to start before QEMU (absent when there are none). */
+  helpers?: PlanHelper[];
 }
+
+/** A daemon libvirt runs next to QEMU for the domain's lifetime. `pr-helper`: qemu-pr-helper
+ * serving SCSI persistent reservations on the UNIX socket `socket` (QEMU connects to it). */
+export interface PlanHelper { kind: 'pr-helper'; socket: string; purpose: string }

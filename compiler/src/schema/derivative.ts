@@ -1,0 +1,170 @@
+// Brzozowski derivatives for RELAX NG (James Clark's algorithm): the pattern that remains
+// after a start tag, an attribute, text or an end tag. Results are memoised on the
+// interned patterns, so a warm schema validates mostly by table look-up.
+import { ncContains, type Pattern, type PatternFactory } from './pattern.js';
+
+const isWhitespace = (s: string): boolean => /^[ \t\n\r]*$/.test(s);
+const MEMO_LIMIT = 64; // per-pattern entries for value-dependent memos (values are open-ended)
+
+/** `lenient` derivatives treat every value and text as matching: they are how the
+ * validator recovers after reporting an error, without a cascade of follow-ups. */
+export class Derivatives {
+  constructor(readonly f: PatternFactory) {}
+
+  private memoSet(p: Pattern, key: string, r: Pattern, bounded: boolean): Pattern {
+    const m = (p.memo ??= new Map());
+    if (bounded && m.size >= MEMO_LIMIT) return r;
+    m.set(key, r);
+    return r;
+  }
+
+  private applyAfter(p: Pattern, fn: (x: Pattern) => Pattern): Pattern {
+    switch (p.k) {
+      case 'after': return this.f.after(p.a, fn(p.b));
+      case 'choice': return this.f.choice(this.applyAfter(p.a, fn), this.applyAfter(p.b, fn));
+      default: return this.f.notAllowed;
+    }
+  }
+
+  startTagOpen(p: Pattern, ns: string, local: string): Pattern {
+    return this.sto(p, ns, local, `<${ns}\u0000${local}`);
+  }
+
+  // The memo key is built once per derivative and passed down the recursion.
+  private sto(p: Pattern, ns: string, local: string, key: string): Pattern {
+    const hit = p.memo?.get(key);
+    if (hit) return hit;
+    return this.memoSet(p, key, this.stoRaw(p, ns, local, key), false);
+  }
+
+  private stoRaw(p: Pattern, ns: string, local: string, key: string): Pattern {
+    const f = this.f;
+    switch (p.k) {
+      case 'choice': return f.choice(this.sto(p.a, ns, local, key), this.sto(p.b, ns, local, key));
+      case 'element': return ncContains(p.nc, ns, local) ? f.after(p.content, f.empty) : f.notAllowed;
+      case 'interleave': {
+        const a = p.a, b = p.b;
+        return f.choice(
+          this.applyAfter(this.sto(a, ns, local, key), (x) => f.interleave(x, b)),
+          this.applyAfter(this.sto(b, ns, local, key), (x) => f.interleave(a, x)));
+      }
+      case 'oneOrMore': {
+        const rest = f.choice(p, f.empty);
+        return this.applyAfter(this.sto(p.p, ns, local, key), (x) => f.group(x, rest));
+      }
+      case 'group': {
+        const b = p.b;
+        const x = this.applyAfter(this.sto(p.a, ns, local, key), (y) => f.group(y, b));
+        return p.a.nullable ? f.choice(x, this.sto(b, ns, local, key)) : x;
+      }
+      case 'after': {
+        const b = p.b;
+        return this.applyAfter(this.sto(p.a, ns, local, key), (y) => f.after(y, b));
+      }
+      default: return f.notAllowed;
+    }
+  }
+
+  attribute(p: Pattern, ns: string, local: string, value: string, lenient = false): Pattern {
+    return this.att(p, ns, local, value, lenient, `${lenient ? '~' : '@'}${ns}\u0000${local}\u0000${value}`);
+  }
+
+  private att(p: Pattern, ns: string, local: string, value: string, lenient: boolean, key: string): Pattern {
+    const hit = p.memo?.get(key);
+    if (hit) return hit;
+    const f = this.f;
+    let r: Pattern;
+    switch (p.k) {
+      case 'after': r = f.after(this.att(p.a, ns, local, value, lenient, key), p.b); break;
+      case 'choice': r = f.choice(this.att(p.a, ns, local, value, lenient, key), this.att(p.b, ns, local, value, lenient, key)); break;
+      case 'group': r = f.choice(f.group(this.att(p.a, ns, local, value, lenient, key), p.b), f.group(p.a, this.att(p.b, ns, local, value, lenient, key))); break;
+      case 'interleave': r = f.choice(f.interleave(this.att(p.a, ns, local, value, lenient, key), p.b), f.interleave(p.a, this.att(p.b, ns, local, value, lenient, key))); break;
+      case 'oneOrMore': r = f.group(this.att(p.p, ns, local, value, lenient, key), f.choice(p, f.empty)); break;
+      case 'attribute': r = ncContains(p.nc, ns, local) && (lenient || this.valueMatches(p.p, value)) ? f.empty : f.notAllowed; break;
+      default: return f.notAllowed; // nothing to memoise: no attribute below
+    }
+    return this.memoSet(p, key, r, true);
+  }
+
+  valueMatches(p: Pattern, s: string): boolean {
+    return (p.nullable && isWhitespace(s)) || this.text(p, s).nullable;
+  }
+
+  startTagClose(p: Pattern, lenient = false): Pattern {
+    if (!lenient && p.closeMemo) return p.closeMemo;
+    const f = this.f;
+    let r: Pattern;
+    switch (p.k) {
+      case 'after': r = f.after(this.startTagClose(p.a, lenient), p.b); break;
+      case 'choice': r = f.choice(this.startTagClose(p.a, lenient), this.startTagClose(p.b, lenient)); break;
+      case 'group': r = f.group(this.startTagClose(p.a, lenient), this.startTagClose(p.b, lenient)); break;
+      case 'interleave': r = f.interleave(this.startTagClose(p.a, lenient), this.startTagClose(p.b, lenient)); break;
+      case 'oneOrMore': r = f.oneOrMore(this.startTagClose(p.p, lenient)); break;
+      // Lenient: a missing required attribute counts as present.
+      case 'attribute': r = lenient ? f.empty : f.notAllowed; break;
+      default: r = p;
+    }
+    if (!lenient) p.closeMemo = r;
+    return r;
+  }
+
+  text(p: Pattern, s: string, lenient = false): Pattern {
+    return this.txt(p, s, lenient, `${lenient ? '~' : '#'}${s}`);
+  }
+
+  private txt(p: Pattern, s: string, lenient: boolean, key: string): Pattern {
+    const hit = p.memo?.get(key);
+    if (hit) return hit;
+    const f = this.f;
+    let r: Pattern;
+    switch (p.k) {
+      case 'choice': r = f.choice(this.txt(p.a, s, lenient, key), this.txt(p.b, s, lenient, key)); break;
+      case 'interleave': r = f.choice(f.interleave(this.txt(p.a, s, lenient, key), p.b), f.interleave(p.a, this.txt(p.b, s, lenient, key))); break;
+      case 'group': {
+        const x = f.group(this.txt(p.a, s, lenient, key), p.b);
+        r = p.a.nullable ? f.choice(x, this.txt(p.b, s, lenient, key)) : x;
+        break;
+      }
+      case 'after': r = f.after(this.txt(p.a, s, lenient, key), p.b); break;
+      case 'oneOrMore': r = f.group(this.txt(p.p, s, lenient, key), f.choice(p, f.empty)); break;
+      case 'text': return p;
+      case 'value': r = lenient || p.dt.equal(p.value, s) ? f.empty : f.notAllowed; break;
+      case 'data': r = lenient || (p.dt.allows(s) && !(p.except && this.valueMatches(p.except, s))) ? f.empty : f.notAllowed; break;
+      case 'list': r = lenient || this.listMatches(p.p, s) ? f.empty : f.notAllowed; break;
+      default: return f.notAllowed;
+    }
+    return this.memoSet(p, key, r, true);
+  }
+
+  private listMatches(p: Pattern, s: string): boolean {
+    let q = p;
+    for (const w of s.split(/[ \t\n\r]+/)) {
+      if (!w) continue;
+      q = this.text(q, w);
+      if (q.k === 'notAllowed') return false;
+    }
+    return q.nullable;
+  }
+
+  /** Content that is only text (no child elements): whitespace may also be ignored. */
+  soleText(p: Pattern, s: string, lenient = false): Pattern {
+    const r = this.text(p, s, lenient);
+    return isWhitespace(s) ? this.f.choice(p, r) : r;
+  }
+
+  endTag(p: Pattern, lenient = false): Pattern {
+    if (!lenient && p.endMemo) return p.endMemo;
+    const f = this.f;
+    let r: Pattern;
+    switch (p.k) {
+      case 'choice': r = f.choice(this.endTag(p.a, lenient), this.endTag(p.b, lenient)); break;
+      // Lenient: an incomplete element is closed anyway.
+      case 'after': r = lenient || p.a.nullable ? p.b : f.notAllowed; break;
+      default: r = f.notAllowed;
+    }
+    if (!lenient) p.endMemo = r;
+    return r;
+  }
+}
+
+export { isWhitespace };

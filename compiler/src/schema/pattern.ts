@@ -1,0 +1,168 @@
+// RELAX NG patterns in simplified form, hash-consed: structurally equal patterns are the
+// same object, so derivative results can be memoised on the pattern itself and stay
+// valid for every document validated against the same schema.
+import type { Datatype } from './datatypes.js';
+
+export type NameClass =
+  | { k: 'name'; ns: string; local: string }
+  | { k: 'anyName'; except: NameClass | null }
+  | { k: 'nsName'; ns: string; except: NameClass | null }
+  | { k: 'choice'; a: NameClass; b: NameClass };
+
+export function ncContains(nc: NameClass, ns: string, local: string): boolean {
+  switch (nc.k) {
+    case 'name': return nc.local === local && nc.ns === ns;
+    case 'anyName': return !nc.except || !ncContains(nc.except, ns, local);
+    case 'nsName': return nc.ns === ns && (!nc.except || !ncContains(nc.except, ns, local));
+    case 'choice': return ncContains(nc.a, ns, local) || ncContains(nc.b, ns, local);
+  }
+}
+
+/** The plain names a name class lists (wildcards contribute nothing). */
+export function ncNames(nc: NameClass, out: { ns: string; local: string }[] = []): { ns: string; local: string }[] {
+  if (nc.k === 'name') out.push({ ns: nc.ns, local: nc.local });
+  else if (nc.k === 'choice') { ncNames(nc.a, out); ncNames(nc.b, out); }
+  return out;
+}
+
+interface Base {
+  readonly id: number;
+  readonly nullable: boolean;
+  /** Memo tables for derivatives, filled lazily by derivative.ts. */
+  memo?: Map<string, Pattern>;
+  closeMemo?: Pattern;
+  /** Interning tables owned by the factory (see PatternFactory.binary). */
+  pairs?: Map<number, Pattern>;
+  plus?: Pattern;
+  endMemo?: Pattern;
+}
+
+export interface Documentation { text: string }
+
+export type Pattern =
+  | (Base & { k: 'empty' })
+  | (Base & { k: 'notAllowed' })
+  | (Base & { k: 'text' })
+  | (Base & { k: 'choice'; a: Pattern; b: Pattern })
+  | (Base & { k: 'interleave'; a: Pattern; b: Pattern })
+  | (Base & { k: 'group'; a: Pattern; b: Pattern })
+  | (Base & { k: 'after'; a: Pattern; b: Pattern })
+  | (Base & { k: 'oneOrMore'; p: Pattern })
+  | (Base & { k: 'list'; p: Pattern })
+  | (Base & { k: 'data'; dt: Datatype; except: Pattern | null })
+  | (Base & { k: 'value'; dt: Datatype; value: string })
+  | (Base & { k: 'attribute'; nc: NameClass; p: Pattern; doc?: string })
+  | (Base & ElementPattern);
+
+export interface ElementPattern {
+  k: 'element';
+  nc: NameClass;
+  /** Assigned after construction: element content may refer back to the element. */
+  content: Pattern;
+  doc?: string;
+}
+
+export type PatternOf<K extends Pattern['k']> = Extract<Pattern, { k: K }>;
+
+/** One factory per schema: interning tables are per schema so schemas can be dropped. */
+export class PatternFactory {
+  private nextId = 3;
+  private readonly table = new Map<string, Pattern>();
+  readonly empty: Pattern = { k: 'empty', id: 0, nullable: true };
+  readonly notAllowed: Pattern = { k: 'notAllowed', id: 1, nullable: false };
+  readonly text: Pattern = { k: 'text', id: 2, nullable: true };
+
+  private intern<P extends Pattern>(key: string, make: (id: number) => P): P {
+    const hit = this.table.get(key);
+    if (hit) return hit as P;
+    const p = make(this.nextId++);
+    this.table.set(key, p);
+    return p;
+  }
+
+  private count = 0;
+  get size(): number { return this.table.size + this.count; }
+
+  /** While a grammar is loaded, choices keep the grammar's order (messages and completion
+   * list values as the grammar does); derivatives use a canonical order instead. */
+  preserveOrder = false;
+
+  // Binary patterns are interned in a table on their first operand, keyed by kind and
+  // the second operand's id: small-integer keys, no strings built per derivative step.
+  private binary<K extends 'choice' | 'group' | 'interleave' | 'after'>(k: K, kind: number, a: Pattern, b: Pattern, nullable: boolean): Pattern {
+    const t = (a.pairs ??= new Map());
+    const key = kind * 0x4000000 + b.id;
+    let p = t.get(key);
+    if (!p) { p = { k, id: this.nextId++, a, b, nullable } as Pattern; t.set(key, p); this.count++; }
+    return p;
+  }
+
+  choice(a: Pattern, b: Pattern): Pattern {
+    if (a.k === 'notAllowed') return b;
+    if (b.k === 'notAllowed') return a;
+    if (a === b) return a;
+    if (a.k !== 'choice' && b.k !== 'choice' && !this.preserveOrder) {
+      return a.id < b.id ? this.choice2(a, b) : this.choice2(b, a);
+    }
+    // Canonical form: flattened, de-duplicated, ordered by id — keeps memo hit rates high.
+    const members: Pattern[] = [];
+    const add = (p: Pattern): void => { if (p.k === 'choice') { add(p.a); add(p.b); } else if (!members.includes(p)) members.push(p); };
+    add(a); add(b);
+    if (!this.preserveOrder) members.sort((x, y) => x.id - y.id);
+    let r = members[members.length - 1]!;
+    for (let i = members.length - 2; i >= 0; i--) r = this.choice2(members[i]!, r);
+    return r;
+  }
+
+  private choice2(a: Pattern, b: Pattern): Pattern {
+    return this.binary('choice', 0, a, b, a.nullable || b.nullable);
+  }
+
+  group(a: Pattern, b: Pattern): Pattern {
+    if (a.k === 'notAllowed' || b.k === 'notAllowed') return this.notAllowed;
+    if (a.k === 'empty') return b;
+    if (b.k === 'empty') return a;
+    return this.binary('group', 1, a, b, a.nullable && b.nullable);
+  }
+
+  interleave(a: Pattern, b: Pattern): Pattern {
+    if (a.k === 'notAllowed' || b.k === 'notAllowed') return this.notAllowed;
+    if (a.k === 'empty') return b;
+    if (b.k === 'empty') return a;
+    if (a.id > b.id) [a, b] = [b, a]; // interleave is commutative
+    return this.binary('interleave', 2, a, b, a.nullable && b.nullable);
+  }
+
+  after(a: Pattern, b: Pattern): Pattern {
+    if (a.k === 'notAllowed' || b.k === 'notAllowed') return this.notAllowed;
+    return this.binary('after', 3, a, b, false);
+  }
+
+  oneOrMore(p: Pattern): Pattern {
+    if (p.k === 'notAllowed' || p.k === 'empty') return p;
+    return (p.plus ??= this.intern(`o${p.id}`, (id) => ({ k: 'oneOrMore', id, p, nullable: p.nullable })));
+  }
+
+  list(p: Pattern): Pattern {
+    if (p.k === 'notAllowed') return p;
+    return this.intern(`l${p.id}`, (id) => ({ k: 'list', id, p, nullable: false }));
+  }
+
+  data(dt: Datatype, except: Pattern | null): Pattern {
+    return this.intern(`d${dt.key}|${except?.id ?? ''}`, (id) => ({ k: 'data', id, dt, except, nullable: false }));
+  }
+
+  value(dt: Datatype, value: string): Pattern {
+    return this.intern(`v${dt.key}|${JSON.stringify(value)}`, (id) => ({ k: 'value', id, dt, value, nullable: false }));
+  }
+
+  attribute(nc: NameClass, p: Pattern, doc?: string): Pattern {
+    return this.intern(`@${JSON.stringify(nc)}|${p.id}`, (id) => ({ k: 'attribute', id, nc, p, nullable: false, ...(doc ? { doc } : {}) }));
+  }
+
+  /** Elements are identified by their occurrence in the grammar, not interned by content. */
+  element(nc: NameClass, doc?: string): PatternOf<'element'> {
+    const p: PatternOf<'element'> = { k: 'element', id: this.nextId++, nc, content: this.notAllowed, nullable: false, ...(doc ? { doc } : {}) };
+    return p;
+  }
+}

@@ -1,0 +1,268 @@
+// Validates a positioned XML tree against a loaded schema. Each error is reported once,
+// at the attribute value, element name or text it concerns, naming what was expected;
+// the walk then recovers (lenient derivatives) so one mistake yields one diagnostic.
+import type { Diagnostic, Range } from '../diagnostics.js';
+import type { XAttr, XElement, XmlDocument } from '../xml/parse.js';
+import { positionAt } from '../xml/position.js';
+import { Derivatives, isWhitespace } from './derivative.js';
+import {
+  describeNames, describeValues, expectedAttributes, expectedAttributeValues, expectedElements, expectedTextValues,
+  requiredAttributes, requiredElements, closestName, type ExpectedName, type ExpectedValue,
+} from './expected.js';
+import { ncContains, type Pattern } from './pattern.js';
+import type { Schema } from './rng-load.js';
+
+export interface Expected {
+  /** Elements that may come at this point of the content. */
+  elements: ExpectedName[];
+  /** Attributes the element may still take (not yet present). */
+  attributes: ExpectedName[];
+  /** Values text content may take at this point. */
+  text: ExpectedValue[];
+  /** Values for one attribute, when the probe named one. */
+  attributeValues?: ExpectedValue[];
+}
+
+/** Where completion is wanted: inside `element`, before child `childIndex` (default: after
+ * the last child), optionally the value of attribute `attribute`. */
+export interface Probe { element: XElement; childIndex?: number; attribute?: string }
+
+const derivativesOf = new WeakMap<Schema, Derivatives>();
+function derivatives(schema: Schema): Derivatives {
+  let d = derivativesOf.get(schema);
+  if (!d) { d = new Derivatives(schema.factory); derivativesOf.set(schema, d); }
+  return d;
+}
+
+/** Namespace of a (possibly prefixed) attribute: the positioned tree keeps only qualified
+ * names, so a prefix is resolved through the nearest element that uses the same prefix. */
+function attrNamespace(el: XElement, a: XAttr): { ns: string; local: string } {
+  const colon = a.name.indexOf(':');
+  if (colon < 0) return { ns: '', local: a.name };
+  const prefix = a.name.slice(0, colon);
+  if (prefix === 'xml') return { ns: 'http://www.w3.org/XML/1998/namespace', local: a.name.slice(colon + 1) };
+  for (let e: XElement | null = el; e; e = e.parent) {
+    if (e.name.startsWith(prefix + ':') && e.ns) return { ns: e.ns, local: a.name.slice(colon + 1) };
+  }
+  return { ns: `urn:unbound-prefix:${prefix}`, local: a.name.slice(colon + 1) };
+}
+
+function guessAttr(local: string, allowed: ExpectedName[]): string {
+  const guess = closestName(local, allowed.map((n) => n.local));
+  if (guess) return `; did you mean '${guess}'?`;
+  return allowed.length ? `; allowed: ${allowed.map((n) => n.local).join(', ')}` : '';
+}
+
+class Walk {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+  probeResult: Expected | null = null;
+  constructor(
+    readonly d: Derivatives,
+    readonly doc: XmlDocument,
+    readonly source: string | undefined,
+    readonly probe: Probe | undefined,
+  ) {}
+
+  private report(code: string, message: string, range: Range): void {
+    const key = `${range.start.offset}:${range.end.offset}:${code}:${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.diagnostics.push({ code, message, severity: 'error', range });
+  }
+
+  /** Range of an element's text content (its first text run), for content errors. */
+  private textRange(el: XElement): Range {
+    const src = this.source;
+    if (!src) return el.nameRange;
+    let s = el.range.end.offset;
+    if (src[s - 2] === '/') return el.nameRange; // <x/> has no content
+    let e = src.indexOf('<', s);
+    if (e < 0) e = src.length;
+    while (s < e && /[ \t\n\r]/.test(src[s]!)) s++;
+    let t = e;
+    while (t > s && /[ \t\n\r]/.test(src[t - 1]!)) t--;
+    if (t <= s) return el.nameRange;
+    return { start: positionAt(this.doc.lineStarts, s), end: positionAt(this.doc.lineStarts, t) };
+  }
+
+  element(p: Pattern, el: XElement): Pattern {
+    const d = this.d;
+    const ns = el.ns ?? '';
+    let q = d.startTagOpen(p, ns, el.local);
+    if (q.k === 'notAllowed') {
+      const exp = expectedElements(p);
+      const where = el.parent ? `inside <${el.parent.name}>` : 'as the root element';
+      const guess = closestName(el.local, exp.map((n) => n.local));
+      const known = guess ? `; did you mean <${guess}>?`
+        : exp.length ? `; expected ${exp.length === 1 ? '' : 'one of '}${describeNames(exp)}`
+        : `; <${el.parent?.name ?? 'document'}> takes no more child elements here`;
+      this.report('schema-element', `element <${el.name}> is not allowed ${where}${known}`, el.nameRange);
+      return p; // skip the element: its content cannot be judged against anything
+    }
+    let attributeErrors = 0;
+    for (const a of el.attrs) {
+      const { ns: ans, local } = attrNamespace(el, a);
+      const next = d.attribute(q, ans, local, a.value);
+      if (next.k !== 'notAllowed') { q = next; continue; }
+      const lenient = d.attribute(q, ans, local, a.value, true);
+      if (lenient.k !== 'notAllowed') {
+        const values = expectedAttributeValues(q, ans, local, (nc) => ncContains(nc, ans, local));
+        const guess = closestName(a.value, values.flatMap((v) => (v.kind === 'literal' ? [v.value] : [])));
+        this.report('schema-value', `attribute '${a.name}' must be ${describeValues(values)} (got '${a.value}'${guess ? `; did you mean '${guess}'?` : ''})`, a.valueRange);
+        attributeErrors++;
+        q = lenient;
+      } else {
+        const present = new Set(el.attrs.map((x) => x.name));
+        const allowed = expectedAttributes(q).filter((n) => !present.has(n.local));
+        const everAllowed = expectedAttributes(d.startTagOpen(p, ns, el.local)).some((n) => n.local === local && n.ns === ans);
+        // After an earlier attribute error, a clash with that attribute is a follow-on.
+        if (everAllowed && attributeErrors) continue;
+        attributeErrors++;
+        const msg = everAllowed
+          ? `attribute '${a.name}' is not allowed on <${el.name}> together with the other attributes given`
+          : `attribute '${a.name}' is not allowed on <${el.name}>${guessAttr(local, allowed)}`;
+        this.report('schema-attribute', msg, a.range);
+      }
+    }
+    if (this.probe?.element === el) this.captureAttributes(q);
+    let c = d.startTagClose(q);
+    if (c.k === 'notAllowed') {
+      const required = [...requiredAttributes(q)];
+      const fixes = expectedAttributes(q).filter((n) => d.startTagClose(d.attribute(q, n.ns, n.local, '', true)).k !== 'notAllowed').map((n) => n.local);
+      const msg = required.length
+        ? `<${el.name}> is missing required attribute${required.length > 1 ? 's' : ''} ${required.map((r) => `'${r}'`).join(', ')}`
+        : `<${el.name}> needs ${fixes.length > 1 ? 'one of the attributes' : 'attribute'} ${fixes.map((r) => `'${r}'`).join(', ')}`;
+      this.report('schema-missing-attribute', msg, el.nameRange);
+      c = d.startTagClose(q, true);
+    }
+    if (el.children.length === 0) {
+      if (this.probe?.element === el) this.captureContent(c);
+      const t = d.soleText(c, el.text);
+      if (t.k === 'notAllowed') {
+        this.textError(c, el);
+        c = d.soleText(c, el.text, true);
+        if (c.k === 'notAllowed') c = d.startTagClose(q, true);
+      } else c = t;
+    } else {
+      if (!isWhitespace(el.text)) {
+        const t = d.text(c, el.text);
+        if (t.k === 'notAllowed') this.report('schema-text', `<${el.name}> may not contain text here`, this.textRange(el));
+        else c = t;
+      }
+      el.children.forEach((child, i) => {
+        if (this.probe?.element === el && this.probe.childIndex === i) this.captureContent(c);
+        c = this.element(c, child);
+      });
+      if (this.probe?.element === el && (this.probe.childIndex ?? el.children.length) >= el.children.length) this.captureContent(c);
+    }
+    const end = d.endTag(c);
+    if (end.k !== 'notAllowed') return end;
+    const exp = expectedElements(c);
+    const required = requiredElements(c);
+    const textExp = expectedTextValues(c);
+    let msg: string;
+    if (required.length) msg = `<${el.name}> is missing required element${required.length > 1 ? 's' : ''} ${describeNames(required)}`;
+    else if (exp.length) msg = `<${el.name}> is incomplete: expected ${exp.length === 1 ? '' : 'one of '}${describeNames(exp)}`;
+    else if (textExp.length) msg = `<${el.name}> needs content: ${describeValues(textExp)}`;
+    else msg = `<${el.name}> is incomplete`;
+    this.report('schema-missing-element', msg, el.nameRange);
+    return d.endTag(c, true);
+  }
+
+  private textError(c: Pattern, el: XElement): void {
+    const values = expectedTextValues(c);
+    const text = el.text.trim();
+    if (!values.length) {
+      this.report('schema-text', `<${el.name}> may not contain text`, this.textRange(el));
+    } else if (text === '') {
+      this.report('schema-text', `<${el.name}> needs content: ${describeValues(values)}`, el.nameRange);
+    } else {
+      this.report('schema-text', `content of <${el.name}> must be ${describeValues(values)} (got '${text.length > 40 ? text.slice(0, 40) + '…' : text}')`, this.textRange(el));
+    }
+  }
+
+  private captureAttributes(q: Pattern): void {
+    const present = new Set(this.probe!.element.attrs.map((a) => a.name));
+    const r: Expected = this.probeResult ?? { elements: [], attributes: [], text: [] };
+    r.attributes = expectedAttributes(q).filter((n) => !present.has(n.local));
+    const want = this.probe!.attribute;
+    if (want !== undefined) {
+      // Values are asked for before the attribute itself was matched: use the state
+      // without it, so the attribute's own (possibly half-typed) value does not interfere.
+      const el = this.probe!.element;
+      let s = this.d.startTagOpen(this.parentState ?? this.d.f.notAllowed, el.ns ?? '', el.local);
+      for (const a of el.attrs) {
+        if (a.name === want) continue;
+        const { ns, local } = attrNamespace(el, a);
+        const n = this.d.attribute(s, ns, local, a.value, true);
+        if (n.k !== 'notAllowed') s = n;
+      }
+      const { ns, local } = attrNamespace(el, { name: want, value: '', range: el.range, valueRange: el.range, used: false });
+      r.attributeValues = expectedAttributeValues(s, ns, local, (nc) => ncContains(nc, ns, local));
+    }
+    this.probeResult = r;
+  }
+
+  private captureContent(c: Pattern): void {
+    const r: Expected = this.probeResult ?? { elements: [], attributes: [], text: [] };
+    r.elements = expectedElements(c);
+    r.text = expectedTextValues(c);
+    this.probeResult = r;
+  }
+
+  parentState: Pattern | null = null;
+}
+
+/** Validate a parsed document. `source` (the text) sharpens ranges of text-content errors. */
+export function validateDocument(schema: Schema, doc: XmlDocument, source?: string): Diagnostic[] {
+  if (!doc.root) return [];
+  const w = new Walk(derivatives(schema), doc, source, undefined);
+  w.element(schema.start, doc.root);
+  return w.diagnostics;
+}
+
+/**
+ * What the grammar allows at a position, for completion: the elements that may come
+ * before child `childIndex` of `element`, the attributes it may still take, the values
+ * of one attribute or of its text. Works on documents with errors (the walk recovers).
+ */
+export function expectedAt(schema: Schema, doc: XmlDocument, probe: Probe): Expected {
+  const empty: Expected = { elements: [], attributes: [], text: [] };
+  if (!doc.root) return { ...empty, elements: expectedElements(schema.start) };
+  const d = derivatives(schema);
+  const w = new Walk(d, doc, undefined, probe);
+  // The state in which the probed element's start tag is matched: needed for attribute values.
+  const parentState = stateBefore(d, schema.start, doc.root, probe.element);
+  w.parentState = parentState;
+  w.element(schema.start, doc.root);
+  return w.probeResult ?? empty;
+}
+
+/** The pattern state just before `target`'s start tag, replaying leniently from the root. */
+function stateBefore(d: Derivatives, start: Pattern, root: XElement, target: XElement): Pattern | null {
+  const chain: XElement[] = [];
+  for (let e: XElement | null = target; e; e = e.parent) chain.unshift(e);
+  if (chain[0] !== root) return null;
+  let p = start;
+  for (let depth = 0; depth < chain.length - 1; depth++) {
+    const el = chain[depth]!;
+    let q = d.startTagOpen(p, el.ns ?? '', el.local);
+    if (q.k === 'notAllowed') return null;
+    for (const a of el.attrs) {
+      const { ns, local } = attrNamespace(el, a);
+      const n = d.attribute(q, ns, local, a.value, true);
+      if (n.k !== 'notAllowed') q = n;
+    }
+    let c = d.startTagClose(q, true);
+    if (!isWhitespace(el.text)) { const t = d.text(c, el.text, true); if (t.k !== 'notAllowed') c = t; }
+    const next = chain[depth + 1]!;
+    for (const child of el.children) {
+      if (child === next) break;
+      const w = new Walk(d, { root: child, diagnostics: [], lineStarts: [0] }, undefined, undefined);
+      c = w.element(c, child);
+    }
+    p = c;
+  }
+  return p;
+}
