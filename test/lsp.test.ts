@@ -146,7 +146,7 @@ describe('language server', () => {
   it('navigates and renames aliases', async () => {
     const useAt = posOf(DOMAIN, "alias='ua-tablet'", 9);
     const def = await client.conn.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: useAt });
-    expect(Array.isArray(def) && def[0]?.range.start).toEqual(posOf(DOMAIN, "name='ua-tablet'", 6));
+    expect(Array.isArray(def) && (def[0] as { range: { start: unknown } }).range.start).toEqual(posOf(DOMAIN, "name='ua-tablet'", 6));
     const refs = await client.conn.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position: posOf(DOMAIN, "name='ua-tablet'", 8), context: { includeDeclaration: true } });
     expect(refs?.length).toBe(2);
     const edit = await client.conn.sendRequest(RenameRequest.type, { textDocument: { uri }, position: useAt, newName: 'ua-pointer' });
