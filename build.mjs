@@ -18,5 +18,5 @@ await build({ ...common, entryPoints: ['compiler/src/index.ts'], outfile: join(o
 await build({ ...common, entryPoints: ['server/src/main.ts'], outfile: join(outdir, 'server.js'), format: 'cjs' });
 
 if (existsSync('extension/src/extension.ts')) {
-  await build({ ...common, entryPoints: ['extension/src/extension.ts'], outfile: join(outdir === 'dist' ? 'extension/dist' : join(outdir, 'extension'), 'extension.js'), format: 'cjs', external: ['vscode'] });
+  await build({ ...common, entryPoints: ['extension/src/extension.ts'], outfile: join(outdir === 'dist' ? 'extension/dist' : join(outdir, 'extension'), 'extension.cjs'), format: 'cjs', external: ['vscode'] });
 }

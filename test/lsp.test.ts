@@ -161,7 +161,7 @@ describe('language server', () => {
   });
 
   it('shows the generated command line', async () => {
-    const r = await client.conn.sendRequest(ExecuteCommandRequest.type, { command: 'qdc.showCommandLine', arguments: [{ uri }] }) as { ok: boolean; args: string };
+    const r = await client.conn.sendRequest(ExecuteCommandRequest.type, { command: 'qdc.lsp.showCommandLine', arguments: [{ uri }] }) as { ok: boolean; args: string };
     expect(r.ok).toBe(true);
     expect(r.args).toContain('-compat deprecated-input=crash,deprecated-output=hide');
     expect(r.args).toContain('"usb_version":"2"');

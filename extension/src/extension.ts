@@ -40,7 +40,7 @@ class CommandLineProvider implements vscode.TextDocumentContentProvider {
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     if (!client) return '# the qdc language server is not running\n';
-    const r = await client.sendRequest<ShowResult>('workspace/executeCommand', { command: 'qdc.showCommandLine', arguments: [{ uri: uri.query }] });
+    const r = await client.sendRequest<ShowResult>('workspace/executeCommand', { command: 'qdc.lsp.showCommandLine', arguments: [{ uri: uri.query }] });
     return r.ok ? r.args! : `# this domain does not compile yet:\n# ${r.error}\n`;
   }
 }
@@ -98,20 +98,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (!uri) return;
       await vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.save();
       const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'qdc: starting domain', cancellable: false },
-        () => exec<RunResult>('qdc.run', uri));
+        () => exec<RunResult>('qdc.lsp.run', uri));
       if (!r.ok) void vscode.window.showErrorMessage(`qdc: ${r.error}`);
       else if (r.name) { states.set(uri.toString(), { uri: uri.toString(), name: r.name, state: r.state ?? 'running', detail: r.log ? `log: ${r.log}` : undefined }); showStatus(); }
     }),
     vscode.commands.registerCommand('qdc.stopDomain', async () => {
       const uri = activeDomainUri();
       if (!uri) return;
-      const r = await exec<RunResult>('qdc.stop', uri);
+      const r = await exec<RunResult>('qdc.lsp.stop', uri);
       if (!r.ok) void vscode.window.showErrorMessage(`qdc: ${r.error}`);
     }),
     vscode.commands.registerCommand('qdc.openSerialConsole', async () => {
       const uri = activeDomainUri();
       if (!uri) return;
-      const r = await exec<RunResult>('qdc.status', uri);
+      const r = await exec<RunResult>('qdc.lsp.status', uri);
       if (!r.ok || !r.name) { void vscode.window.showErrorMessage(`qdc: ${r.error ?? 'the domain is not running'}`); return; }
       const s = settings();
       const args = [context.asAbsolutePath(path.join('dist', 'qdc.js')), 'console', r.name, ...(s.root ? ['--root', s.root] : [])];

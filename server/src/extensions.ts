@@ -1,7 +1,8 @@
 // Wires the grammar engine and the runtime into the server (kept apart so the server core
 // can be tested without either).
 import type { ServerExtensions } from './server.js';
+import { runtimeCommands } from './runtime-commands.js';
 
 export function serverExtensions(): ServerExtensions {
-  return {};
+  return { runtime: (connection, settings) => runtimeCommands(connection, settings) };
 }

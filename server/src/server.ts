@@ -20,7 +20,8 @@ export function isDomainDocument(text: string): boolean {
   return !first || first.name === 'domain';
 }
 
-export const COMMANDS = ['qdc.showCommandLine', 'qdc.run', 'qdc.stop', 'qdc.status'] as const;
+// server-side command ids; the extension's own palette commands (qdc.showCommandLine …) call these
+export const COMMANDS = ['qdc.lsp.showCommandLine', 'qdc.lsp.run', 'qdc.lsp.stop', 'qdc.lsp.status'] as const;
 
 export interface ServerExtensions {
   grammar?: (settings: ServerSettings) => (GrammarCompletion & GrammarDocs & { validate?(text: string): import('../../compiler/src/index.js').Diagnostic[] }) | undefined;
@@ -123,7 +124,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const docUri = typeof uri === 'string' ? uri : uri?.uri;
     const doc = docUri ? documents.get(docUri) : undefined;
     const a = doc ? analysisOf(doc) : undefined;
-    if (p.command === 'qdc.showCommandLine') {
+    if (p.command === 'qdc.lsp.showCommandLine') {
       if (!doc || !a) return { ok: false, error: `document ${docUri ?? '(none)'} is not open` };
       if (!a.plan) {
         const first = a.diagnostics.find((d) => d.severity === 'error');
