@@ -11,4 +11,3 @@ export { parseXml } from './xml/parse.js';
 export { plannedDevices, type PlannedDevice } from './plan/devices.js';
 export { CAPABILITY_NAMES, KNOWN_CAPABILITIES, type CapabilityName } from './caps/capability-names.js';
 export * from './schema/index.js';
-export { scanXml, type ScannedDocument } from './xml/scan.js';

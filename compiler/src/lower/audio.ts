@@ -72,14 +72,13 @@ export function addImplicitAudio(ctx: LowerContext): void {
 }
 
 /** The audiodev id a device refers to: the backend with that id, or the first backend. */
-export function audiodevId(ctx: LowerContext, ref: { id: number; range: Range } | undefined, range: Range): string | undefined {
+export function audiodevId(ctx: LowerContext, ref: { id: number; range: Range } | undefined): string | undefined {
   const audios = devicesOf(ctx.domain.devices, 'audio');
   if (ref) {
     const a = audios.find((x) => x.id === ref.id);
     if (!a) ctx.fail('invalid-reference', `no audio backend with id ${ref.id}`, ref.range);
     return `audio${a!.id}`;
   }
-  void range;
   return audios.length ? `audio${audios[0]!.id}` : undefined;
 }
 

@@ -44,7 +44,7 @@ export function validateChrSource(ctx: LowerContext, s: ChrSource, unixPathOptio
     if (s.reconnect.enabled && !s.reconnect.timeout) ctx.fail('invalid-chardev', "chardev reconnect source timeout cannot be '0'", s.range);
     if (s.listen && s.reconnect.enabled) ctx.fail('invalid-chardev', 'chardev reconnect is possible only for connect mode', s.range);
   }
-  if (s.reconnect && !ctx.has('chardev-reconnect')) ctx.requireFlag('chardev-reconnect', 'chardev reconnect', s.range);
+  if (s.reconnect) ctx.requireFlag('chardev-reconnect', 'chardev reconnect', s.range);
   if (s.type === 'qemu-vdagent') ctx.requireFlag('chardev.qemu-vdagent', 'the qemu-vdagent chardev', s.range);
 }
 
@@ -62,7 +62,7 @@ function passFile(ctx: LowerContext, path: string, append: boolean, opaque: stri
 }
 
 /** Whether a tcp source speaks TLS: its own tls attribute, else qemu.conf's chardev_tls. */
-export function chardevUsesTls(ctx: LowerContext, s: ChrSource): boolean {
+function chardevUsesTls(ctx: LowerContext, s: ChrSource): boolean {
   return s.type === 'tcp' && (s.tls ?? ctx.config.chardevTLS);
 }
 
@@ -423,7 +423,8 @@ function virtioSerialProps(ctx: LowerContext, c: ChrDevice): Record<string, unkn
   return { bus: `${ctrl!.info.alias}.${a.bus}`, nr: a.port };
 }
 
-const SERIAL_MODEL_FLAG: Record<string, string> = { 'isa-serial': 'isa-serial', 'usb-serial': 'usb-serial', 'pci-serial': 'pci-serial', 'isa-debugcon': 'isa-serial' };
+/** Capability each serial model needs (isa-debugcon has no probe of its own). */
+const SERIAL_MODEL_FLAG: Record<string, string> = { 'isa-serial': 'isa-serial', 'usb-serial': 'usb-serial', 'pci-serial': 'pci-serial' };
 
 function lowerSerial(ctx: LowerContext, s: Serial): void {
   // without a SPICE server there is nothing to attach a spiceport to; libvirt leaves it out

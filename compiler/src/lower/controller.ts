@@ -33,14 +33,14 @@ const SCSI_MODELS: Record<string, { driver: string; connect: PciConnect }> = {
 };
 
 const PCI_MODELS: Record<string, { driver: string; connect: PciConnect }> = {
-  'pci-bridge': { driver: 'pci-bridge', connect: 'pci' },
+  'pci-bridge': { driver: 'pci-bridge', connect: 'pci-bridge' },
   'dmi-to-pci-bridge': { driver: 'i82801b11-bridge', connect: 'pci-bridge-parent' },
   'pcie-root-port': { driver: 'pcie-root-port', connect: 'root-port' },
-  'pcie-switch-upstream-port': { driver: 'x3130-upstream', connect: 'pcie' },
-  'pcie-switch-downstream-port': { driver: 'xio3130-downstream', connect: 'root-port' },
-  'pci-expander-bus': { driver: 'pxb', connect: 'integrated' },
-  'pcie-expander-bus': { driver: 'pxb-pcie', connect: 'integrated' },
-  'pcie-to-pci-bridge': { driver: 'pcie-pci-bridge', connect: 'pcie' },
+  'pcie-switch-upstream-port': { driver: 'x3130-upstream', connect: 'switch-upstream' },
+  'pcie-switch-downstream-port': { driver: 'xio3130-downstream', connect: 'switch-downstream' },
+  'pci-expander-bus': { driver: 'pxb', connect: 'pci-expander' },
+  'pcie-expander-bus': { driver: 'pxb-pcie', connect: 'pcie-expander' },
+  'pcie-to-pci-bridge': { driver: 'pcie-pci-bridge', connect: 'pcie-to-pci-bridge' },
 };
 
 const VIRTIO_SERIAL_MODELS: Record<string, string> = {
@@ -53,6 +53,10 @@ export function prepareControllers(ctx: LowerContext): void {
   const ctrls = devicesOf(d.devices, 'controller');
   const q35 = isQ35(ctx.machine);
   for (const c of ctrls) {
+    if (c.index === -1 && c.type === 'pci') {
+      // index 0 belongs to the root bus, implicit or not
+      c.index = c.model === 'pci-root' || c.model === 'pcie-root' ? 0 : Math.max(0, ...ctrls.filter((o) => o.type === 'pci' && o !== c).map((o) => o.index)) + 1;
+    }
     if (c.index === -1) c.index = Math.max(-1, ...ctrls.filter((o) => o.type === c.type && o !== c).map((o) => o.index)) + 1;
   }
   const add = (c: Omit<Controller, 'kind' | 'info' | 'driver' | 'target'> & Partial<Controller>): Controller => {
@@ -126,7 +130,9 @@ export const controllerFamily: Family<'controller'> = {
   lower(devs, ctx) {
     const order: Controller['type'][] = ['pci', 'usb', 'scsi', 'ide', 'sata', 'fdc', 'virtio-serial', 'ccid', 'isa'];
     for (const type of order) {
-      const list = devs.filter((c) => c.type === type).sort((a, b) => a.index - b.index);
+      // a USB2 master comes before its companions, which name it as their masterbus
+      const list = devs.filter((c) => c.type === type)
+        .sort((a, b) => a.index - b.index || Number(a.masterStartport !== undefined) - Number(b.masterStartport !== undefined));
       for (const c of list) lowerController(c, ctx);
     }
   },
@@ -137,6 +143,10 @@ function addrProps(c: Controller, ctx: LowerContext): Record<string, unknown> {
 }
 
 function lowerController(c: Controller, ctx: LowerContext): void {
+  if (c.type === 'pci' && c.model === 'pci-root' && c.index === 0 && c.target.hotplug !== undefined) {
+    // hotplug on the root bus is an ACPI property of the PIIX4 power management device
+    ctx.arg('-global', `PIIX4_PM.acpi-root-pci-hotplug=${c.target.hotplug ? 'on' : 'off'}`);
+  }
   if (isBuiltin(c, ctx)) return;
   const id = c.info.alias!;
   switch (c.type) {

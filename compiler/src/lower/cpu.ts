@@ -86,6 +86,7 @@ export function lowerCpu(ctx: LowerContext): void {
   for (const t of d.clock.timers) {
     if (t.name === 'kvmclock' && t.present !== undefined) parts.push(`kvmclock=${t.present ? 'on' : 'off'}`);
     if (t.name === 'hypervclock' && t.present !== undefined) parts.push(`hv-time=${t.present ? 'on' : 'off'}`);
+    if (t.name === 'tsc' && t.frequency !== undefined) parts.push(`tsc-frequency=${t.frequency}`);
   }
   const f = d.features;
   if (f.apic?.eoi !== undefined) parts.push(`kvm-pv-eoi=${f.apic.eoi ? 'on' : 'off'}`);

@@ -1,6 +1,7 @@
 // <filesystem> → virtio-9p (-fsdev local + virtio-9p-pci) or virtiofs (vhost-user socket
 // chardev + vhost-user-fs-pci).
 import type { Filesystem } from '../model/devices/filesystem.js';
+import type { VirtiofsdHelper } from '../plan/plan.js';
 import type { LowerContext } from './context.js';
 import { acpiIndexProps } from './device-props.js';
 import type { Family } from './family.js';
@@ -75,6 +76,18 @@ function lowerVirtiofs(fs: Filesystem, ctx: LowerContext): void {
   const chardev = `chr-vu-${alias}`;
   // Without <source socket>, libvirt starts virtiofsd itself on a socket in the domain's private dir.
   const socket = fs.sourceSocket ?? `${ctx.domainDir}/${alias}-fs.sock`;
+  if (!fs.sourceSocket) {
+    const b = fs.binary ?? {};
+    const h: VirtiofsdHelper = { kind: 'virtiofsd', socket, sharedDir: fs.sourceDir!, purpose: `virtiofs share '${fs.target}' (${alias})` };
+    if (b.path) h.binary = b.path;
+    if (b.xattr !== undefined) h.xattr = b.xattr;
+    if (b.cache) h.cache = b.cache;
+    if (b.sandbox) h.sandbox = b.sandbox;
+    if (b.posixLock !== undefined) h.posixLock = b.posixLock;
+    if (b.flock !== undefined) h.flock = b.flock;
+    if (b.threadPoolSize !== undefined) h.threadPoolSize = b.threadPoolSize;
+    ctx.helpers.push(h);
+  }
   ctx.arg('-chardev', keyval([['id', chardev], ['path', socket]], 'socket'));
   const props: Record<string, unknown> = { driver: 'vhost-user-fs-pci', ...virtioProps(fs.driver), id: alias, chardev };
   if (fs.queueSize !== undefined) props['queue-size'] = fs.queueSize;

@@ -45,7 +45,10 @@ function validate(ctx: LowerContext, all: Graphics[], g: Graphics): void {
       if (g.rendernode) ctx.requireFlag('egl-headless.rendernode', 'a render node for egl-headless', r);
       break;
     case 'dbus':
-      ctx.unsupported("<graphics type='dbus'>", r, 'needs a D-Bus daemon started for the domain');
+      ctx.requireFlag('display-dbus', 'the D-Bus display', r);
+      if (!g.p2p && g.dbusAddress === undefined) {
+        ctx.unsupported("<graphics type='dbus'> without p2p or address", r, 'needs a D-Bus daemon started for the domain');
+      }
       break;
     default:
       ctx.fail('unsupported', `unsupported graphics type '${g.type}'`, r);
@@ -107,7 +110,8 @@ function settle(ctx: LowerContext, g: Graphics): void {
       g.tlsPort = DISPLAY_PORT_MIN + 2;
     }
   }
-  const needsRenderNode = !g.rendernode && (g.type === 'egl-headless' && ctx.has('egl-headless.rendernode') || g.type === 'spice' && g.gl === true && ctx.has('spice-rendernode'));
+  const needsRenderNode = !g.rendernode && (g.type === 'egl-headless' && ctx.has('egl-headless.rendernode')
+    || g.type === 'spice' && g.gl === true && ctx.has('spice-rendernode') || g.type === 'dbus' && g.gl === true);
   if (needsRenderNode) {
     const node = ctx.opts.hostRenderNode;
     if (!node) ctx.fail('host-state', 'No DRM render nodes available', g.info.range);
@@ -145,7 +149,7 @@ function lowerVnc(ctx: LowerContext, g: Graphics): void {
     if (cfg.vncSASLdir) ctx.env.push(['SASL_CONF_PATH', cfg.vncSASLdir]);
   }
   if (g.powerControl !== undefined) opt += `,power-control=${g.powerControl ? 'on' : 'off'}`;
-  const audiodev = audiodevId(ctx, g.audioRef, g.info.range);
+  const audiodev = audiodevId(ctx, g.audioRef);
   if (audiodev) opt += `,audiodev=${audiodev}`;
   ctx.arg('-vnc', opt);
   if (g.keymap) ctx.arg('-k', g.keymap);
@@ -250,6 +254,15 @@ export const graphicsFamily: Family<'graphics'> = {
           if (g.fullscreen) ctx.arg('-full-screen');
           ctx.arg('-display', g.gl !== undefined ? `sdl,gl=${g.gl ? 'on' : 'off'}` : 'sdl');
           break;
+        case 'dbus': {
+          let opt = g.p2p ? 'dbus,p2p=on' : `dbus,addr=${escapeComma(g.dbusAddress!)}`;
+          if (g.gl !== undefined) opt += `,gl=${g.gl ? 'on' : 'off'}`;
+          if (g.rendernode) opt += `,rendernode=${escapeComma(g.rendernode)}`;
+          // only an explicit <audio> reference routes the guest's audio over D-Bus
+          if (g.audioRef) opt += `,audiodev=${audiodevId(ctx, g.audioRef)}`;
+          ctx.arg('-display', opt);
+          break;
+        }
         case 'egl-headless':
           ctx.arg('-display', g.rendernode ? `egl-headless,rendernode=${escapeComma(g.rendernode)}` : 'egl-headless');
           break;

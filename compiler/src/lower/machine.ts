@@ -57,6 +57,20 @@ function checkFirmwareSelection(ctx: LowerContext): void {
   }
 }
 
+/** <features> that have no QEMU counterpart here: rejected rather than dropped (<pae/> is
+ * implied by every x86_64 CPU model, so it is accepted). */
+function checkFeatures(ctx: LowerContext): void {
+  const f = ctx.domain.features;
+  const range = f.range ?? ctx.domain.range;
+  if (f.hap !== undefined) ctx.unsupported('<features><hap>', range, 'a Xen feature');
+  if (f.viridian) ctx.unsupported('<features><viridian>', range, 'a Xen feature; use <hyperv>');
+  if (f.privnet) ctx.unsupported('<features><privnet>', range, 'a container feature');
+  if (f.htm !== undefined) ctx.fail('unsupported', `unsupported: <features><htm> at ${range.start.line}:${range.start.column} (a POWER feature, not available on ${ctx.domain.os.arch})`, range);
+  if (f.vmcoreinfo !== undefined) ctx.unsupported('<features><vmcoreinfo>', range);
+  if (f.msrs !== undefined) ctx.unsupported('<features><msrs>', range);
+  if (f.asyncTeardown) ctx.unsupported("<features><async-teardown enabled='yes'>", range);
+}
+
 function isPflash(ctx: LowerContext): boolean {
   return ctx.domain.os.loader?.type === 'pflash';
 }
@@ -131,6 +145,7 @@ export function lowerMachine(ctx: LowerContext, extras: MachineExtras): void {
     ctx.fail('unsupported-arch', `emulator '${d.emulator?.path ?? ctx.caps.emulator ?? 'qemu'}' does not support arch '${arch}'`, d.os.range);
   }
   checkFirmwareSelection(ctx);
+  checkFeatures(ctx);
   const f = d.features;
   const loader = d.os.loader;
   if (loader?.secure) {
@@ -177,6 +192,7 @@ export function lowerAccel(ctx: LowerContext): void {
   const d = ctx.domain;
   const accel = accelName(ctx);
   if (accel === 'kvm' && !ctx.has('kvm')) ctx.fail('missing-capability', 'domain type kvm needs KVM, which this QEMU binary does not offer', d.range);
+  if (accel === 'hvf' && !ctx.has('hvf')) ctx.fail('missing-capability', "domain type 'hvf' is not supported by this QEMU binary (it offers no Hypervisor.framework accelerator)", d.range);
   const pairs: [string, string | number | undefined][] = [];
   if (d.features.tcg?.tbCacheMiB !== undefined) {
     if (accel !== 'tcg') ctx.fail('invalid-feature', '<tcg><tb-cache> applies to TCG domains (type=\'qemu\') only', d.features.range!);

@@ -263,6 +263,8 @@ function validateNuma(ctx: LowerContext): void {
       if (cpu >= d.vcpus) ctx.fail('invalid-numa', `NUMA cell ${c.id} lists vCPU ${cpu}, but the domain has only ${d.vcpus} vCPUs`, c.range);
     }
   }
+  const mem = d.numatune?.memory;
+  if (mem?.placement === 'auto') ctx.unsupported("<numatune><memory placement='auto'>", d.range, 'needs numad to pick the host nodes');
   const pages = d.memoryBacking?.hugepages?.pages ?? [];
   for (const p of pages) {
     if (p.nodeset === undefined) continue;
@@ -300,11 +302,13 @@ export function lowerNuma(ctx: LowerContext): void {
   const legacyMem = Boolean(machineCaps(ctx)?.numaMemSupported) && !hmat && backends.every((b) => b.plain);
   if (legacyMem && d.memoryBacking?.allocation?.mode === 'immediate') ctx.arg('-mem-prealloc');
   cells.forEach((c, i) => {
-    if (!legacyMem) emitBackend(ctx, backends[i]!);
+    // a CPU-only node (memory='0') has no RAM to back
+    const hasMemory = c.memoryKiB > 0;
+    if (!legacyMem && hasMemory) emitBackend(ctx, backends[i]!);
     const parts = ['node', `nodeid=${c.id}`];
     if (c.cpus) for (const r of c.cpus.split(',')) if (r.trim()) parts.push(`cpus=${r.trim()}`);
     if (hmat) parts.push(`initiator=${initiatorOf(ctx, c)}`);
-    parts.push(legacyMem ? `mem=${cellMemoryKiB(c) / 1024}` : `memdev=ram-node${c.id}`);
+    if (hasMemory) parts.push(legacyMem ? `mem=${cellMemoryKiB(c) / 1024}` : `memdev=ram-node${c.id}`);
     ctx.arg('-numa', parts.join(','));
   });
   for (const c of cells) {

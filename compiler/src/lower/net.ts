@@ -216,14 +216,12 @@ export const netFamily: Family<'interface'> = {
   },
   pciConnect(d): PciConnect | null {
     if (d.type === 'hostdev' || d.model === 'usb-net') return null;
-    if (!d.model) d.model = 'rtl8139'; // libvirt's x86 default NIC
     if (d.model === 'virtio-transitional') return 'pci';
     if (isVirtioNet(d) || d.model === 'e1000e') return 'pcie';
     return 'pci';
   },
   lower(devs, ctx: LowerContext) {
     devs.forEach((n, index) => {
-      if (!n.model) n.model = 'rtl8139';
       validate(n, ctx);
       if (n.type === 'vhostuser') ctx.arg('-chardev', vhostUserChardev(n));
       ctx.netdev(netdevProps(n, ctx, index));

@@ -47,6 +47,7 @@ export function lowerClock(ctx: LowerContext, nowEpochSeconds: number): void {
     case 'localtime': pairs.push(['base', 'localtime']); break;
     case 'absolute': pairs.push(['base', isoNoMillis(c.start ?? 0)]); break;
     case 'variable': {
+      if (c.basis === 'localtime') ctx.unsupported("<clock offset='variable' basis='localtime'>", c.range ?? ctx.domain.range, "needs the host's time zone offset");
       const adj = typeof c.adjustment === 'number' ? c.adjustment : 0;
       pairs.push(['base', isoNoMillis(nowEpochSeconds + adj)]);
       break;
@@ -60,12 +61,18 @@ export function lowerClock(ctx: LowerContext, nowEpochSeconds: number): void {
     if (t.name === 'rtc') {
       if (t.track === 'guest') pairs.push(['clock', 'vm']);
       else if (t.track === 'wall' || t.track === 'realtime') pairs.push(['clock', t.track === 'wall' ? 'host' : 'rt']);
+      else if (t.track !== undefined) ctx.unsupported(`rtc timer track '${t.track}'`, t.range);
       if (t.tickpolicy === 'catchup') pairs.push(['driftfix', 'slew']);
       else if (t.tickpolicy && t.tickpolicy !== 'delay') ctx.unsupported(`rtc timer tickpolicy '${t.tickpolicy}'`, t.range);
     }
   }
   ctx.arg('-rtc', keyval(pairs));
   for (const t of c.timers) {
+    if (t.catchupThreshold !== undefined) ctx.unsupported('<timer><catchup>', t.range);
+    if (t.mode !== undefined) ctx.unsupported(`<timer name='${t.name}' mode='${t.mode}'>`, t.range);
+    if (t.frequency !== undefined && t.name !== 'tsc') ctx.unsupported(`<timer name='${t.name}' frequency>`, t.range);
+    if (t.track !== undefined && t.name !== 'rtc') ctx.unsupported(`<timer name='${t.name}' track>`, t.range);
+    if (t.tickpolicy !== undefined && t.name !== 'rtc' && t.name !== 'pit') ctx.unsupported(`<timer name='${t.name}' tickpolicy>`, t.range);
     switch (t.name) {
       case 'pit':
         if (t.tickpolicy === 'delay') ctx.arg('-global', 'kvm-pit.lost_tick_policy=delay');

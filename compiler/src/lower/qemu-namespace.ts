@@ -4,14 +4,15 @@
 import type { Domain } from '../model/domain.js';
 import { DiagnosticSink } from '../diagnostics.js';
 import type { LowerContext } from './context.js';
-import { KNOWN_CAPABILITIES } from '../caps/capability-names.js';
+import { overridePropertyProblem, unknownCapabilityProblem } from '../schema/semantic-rules.js';
 
 /** The capability flags lowering sees: the binary's, edited by <qemu:capabilities>. */
 export function effectiveFlags(domain: Domain, flags: ReadonlySet<string>, diags: DiagnosticSink): Set<string> {
   const out = new Set(flags);
   const ns = domain.qemu;
   for (const c of [...ns.capsAdd, ...ns.capsDel]) {
-    if (!KNOWN_CAPABILITIES.has(c.name)) diags.error('qemu-unknown-capability', `unknown QEMU capability '${c.name}'`, c.range);
+    const problem = unknownCapabilityProblem(c.name);
+    if (problem) diags.error('qemu-unknown-capability', problem, c.range);
   }
   for (const c of ns.capsAdd) out.add(c.name);
   for (const c of ns.capsDel) out.delete(c.name);
@@ -43,6 +44,8 @@ export function applyOverrides(ctx: LowerContext): void {
       ctx.fail('qemu-override-alias', `<qemu:device alias='${ov.alias}'> matches no device (known aliases: ${[...ctx.deviceProps.keys()].join(', ') || 'none'})`, ov.range);
     }
     for (const p of ov.properties) {
+      const problem = overridePropertyProblem(p.name, p.type, p.value);
+      if (problem) ctx.fail('qemu-override-value', problem.message, p.range);
       switch (p.type) {
         case 'remove':
           if (!(p.name in dev!.props)) ctx.fail('qemu-override-remove', `cannot remove property '${p.name}' of device '${ov.alias}': libvirt does not format it`, p.range);
@@ -50,15 +53,12 @@ export function applyOverrides(ctx: LowerContext): void {
           break;
         case 'string': dev!.props[p.name] = p.value!; break;
         case 'signed':
-          if (!/^-?[0-9]+$/.test(p.value!)) ctx.fail('qemu-override-value', `property '${p.name}': '${p.value}' is not a base-10 signed integer`, p.range);
           dev!.props[p.name] = Number(p.value);
           break;
         case 'unsigned':
-          if (!/^[0-9]+$/.test(p.value!)) ctx.fail('qemu-override-value', `property '${p.name}': '${p.value}' is not a base-10 unsigned integer`, p.range);
           dev!.props[p.name] = Number(p.value);
           break;
         case 'bool':
-          if (p.value !== 'true' && p.value !== 'false') ctx.fail('qemu-override-value', `property '${p.name}': bool must be 'true' or 'false' (got '${p.value}')`, p.range);
           dev!.props[p.name] = p.value === 'true';
           break;
       }

@@ -31,7 +31,7 @@ function validate(ctx: LowerContext, s: Sound): void {
 export function pcspkAudiodev(ctx: LowerContext): string | undefined {
   const spk = devicesOf(ctx.domain.devices, 'sound').find((s) => s.model === 'pcspk');
   if (!spk) return undefined;
-  const id = audiodevId(ctx, spk.audioRef, spk.info.range);
+  const id = audiodevId(ctx, spk.audioRef);
   if (!id) ctx.fail('invalid-reference', 'unable to find audio backend for sound device', spk.info.range);
   return id;
 }
@@ -51,7 +51,7 @@ export const soundFamily: Family<'sound'> = {
     for (const s of devs) {
       validate(ctx, s);
       if (s.model === 'pcspk') continue;
-      const audiodev = audiodevId(ctx, s.audioRef, s.info.range);
+      const audiodev = audiodevId(ctx, s.audioRef);
       if (!audiodev) ctx.fail('invalid-reference', 'unable to find audio backend for sound device', s.info.range);
       const props: Record<string, unknown> = { driver: SOUND_DEVICE[s.model], id: s.info.alias };
       if (!soundTakesCodecs(s.model)) props.audiodev = audiodev;

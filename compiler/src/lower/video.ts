@@ -72,6 +72,9 @@ function validate(ctx: LowerContext, v: Video): void {
   if (v.backend === 'vhostuser') {
     ctx.unsupported("<video> with <driver name='vhostuser'>", r, 'needs a vhost-user-gpu backend process and its descriptor from the host');
   }
+  if (v.type === 'xen' || v.type === 'vbox' || v.type === 'parallels' || v.type === 'gop') {
+    ctx.fail('invalid-video', `video type '${v.type}' is not supported with QEMU`, r);
+  }
   if (!v.primary && v.type !== 'qxl' && v.type !== 'virtio') {
     ctx.fail('invalid-video', `video type '${v.type}' is only valid as primary video device`, r);
   }

@@ -2,6 +2,7 @@
 // remains unread afterwards is reported as `unsupported` by `compile()`.
 import type { DiagnosticSink } from '../diagnostics.js';
 import { ElementReader, QEMU_NS } from '../xml/reader.js';
+import { overridePropertyProblem, qemuEnvNameProblem } from '../schema/semantic-rules.js';
 import type { XElement } from '../xml/parse.js';
 import type {
   BootDev, Clock, Cpu, CpuFeature, Domain, DomainType, Features, HyperV, LifecycleAction, MemoryBacking,
@@ -106,7 +107,14 @@ export function buildDomain(root: XElement, diags: DiagnosticSink): Domain {
   const vcpusCurrent = vcpuEl?.intAttr('current');
   vcpuEl?.accept('placement', 'cpuset'); // host pinning, not guest-visible
   if (vcpusCurrent !== undefined && vcpusCurrent > vcpus) vcpuEl!.fatal('invalid-value', `current vcpus (${vcpusCurrent}) must not exceed the maximum (${vcpus})`, 'current');
-  r.child('vcpus')?.acceptSubtree();
+  const vcpusEl = r.child('vcpus');
+  if (vcpusEl) {
+    for (const v of vcpusEl.children('vcpu')) {
+      // vCPUs hotplugged at start are added over QMP from query-hotpluggable-cpus; plain ones carry no option
+      if (v.boolAttr('enabled') && v.boolAttr('hotpluggable')) v.fatal('unsupported', `unsupported: hotpluggable enabled <vcpu> at ${v.range.start.line}:${v.range.start.column}`);
+    }
+    vcpusEl.acceptSubtree();
+  }
   const iothreads = readIOThreads(r);
 
   const os = readOs(r);
@@ -205,13 +213,24 @@ function readOs(r: ElementReader): Os {
   }
   if (nvramEl) {
     const src = nvramEl.child('source');
-    src?.acceptSubtree();
     res.nvram = { path: nvramEl.text() || undefined, template: nvramEl.attr('template'), format: nvramEl.attr('format'), range: nvramEl.range };
     const t = nvramEl.attr('type');
-    if (t && src) res.nvram.source = { type: t, ...Object.fromEntries(src.el.attrs.map((a) => [a.name, a.value])), hosts: src.el.children.filter((c) => c.local === 'host').map((h) => Object.fromEntries(h.attrs.map((a) => [a.name, a.value]))) };
+    if (src && !t) src.fatal('missing-attribute', "<nvram> with a <source> needs a type (file, block or network)");
+    if (t && src) {
+      const opt = (n: string): Record<string, string> => { const v = src.attr(n); return v === undefined ? {} : { [n]: v }; };
+      res.nvram.source = {
+        type: t, ...opt('file'), ...opt('dev'), ...opt('protocol'), ...opt('name'),
+        hosts: src.children('host').map((h) => {
+          const o: Record<string, string> = {};
+          for (const n of ['name', 'port', 'transport', 'socket']) { const v = h.attr(n); if (v !== undefined) o[n] = v; }
+          return o;
+        }),
+      };
+    }
   }
   os.child('init')?.fatal('unsupported', 'unsupported: <init> (container guests) in a QEMU domain');
-  os.child('acpi')?.acceptSubtree();
+  const acpi = os.child('acpi');
+  if (acpi) acpi.fatal('unsupported', `unsupported: <os><acpi> tables at ${acpi.range.start.line}:${acpi.range.start.column}`);
   return res;
 }
 
@@ -293,7 +312,8 @@ function readCpu(el: ElementReader): Cpu {
       sockets: topoEl.intAttr('sockets') ?? 1, dies: topoEl.intAttr('dies') ?? 1,
       cores: topoEl.intAttr('cores') ?? 1, threads: topoEl.intAttr('threads') ?? 1,
     };
-    topoEl.accept('clusters');
+    const clusters = topoEl.intAttr('clusters');
+    if (clusters !== undefined && clusters !== 1) topoEl.fatal('unsupported', `unsupported: CPU clusters (clusters='${clusters}') at ${topoEl.range.start.line}:${topoEl.range.start.column}`, 'clusters');
   }
   cpu.features = el.children('feature').map((f): CpuFeature => ({
     name: f.requireAttr('name'),
@@ -436,7 +456,8 @@ function readQemuNamespace(r: ElementReader): QemuNamespace {
       if (c.name === 'arg') ns.args.push({ value: c.requireAttr('value'), range: c.range });
       else if (c.name === 'env') {
         const name = c.requireAttr('name');
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) c.fatal('qemu-env-name', `invalid environment variable name '${name}': it must start with a letter or '_' and contain only letters, digits and '_'`, 'name');
+        const envProblem = qemuEnvNameProblem(name);
+        if (envProblem) c.fatal('qemu-env-name', envProblem, 'name');
         ns.envs.push({ name, value: c.attr('value'), range: c.range });
       } else c.fatal('unsupported', `unsupported: <qemu:${c.name}> inside <qemu:commandline>`);
     }
@@ -460,7 +481,7 @@ function readQemuNamespace(r: ElementReader): QemuNamespace {
           const type = p.enumAttr('type', ['string', 'signed', 'unsigned', 'bool', 'remove'] as const);
           if (!type) p.fatal('missing-attribute', '<qemu:property> needs a type (string, signed, unsigned, bool or remove)');
           const value = p.attr('value');
-          if (type !== 'remove' && value === undefined) p.fatal('qemu-override-value', `<qemu:property name='${p.attr('name')}'> of type '${type}' needs a value`);
+          if (value === undefined) { const missing = overridePropertyProblem(p.attr('name'), type!, value); if (missing) p.fatal('qemu-override-value', missing.message); }
           o.properties.push({ name: p.requireAttr('name'), type: type!, value, range: p.range });
         }
       }

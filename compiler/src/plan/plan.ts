@@ -78,4 +78,23 @@ export interface Plan {
 
 /** A daemon libvirt runs next to QEMU for the domain's lifetime. `pr-helper`: qemu-pr-helper
  * serving SCSI persistent reservations on the UNIX socket `socket` (QEMU connects to it). */
-export interface PlanHelper { kind: 'pr-helper'; socket: string; purpose: string }
+export type PlanHelper =
+  | { kind: 'pr-helper'; socket: string; purpose: string }
+  | VirtiofsdHelper;
+
+/** `virtiofsd`: libvirt's virtiofs daemon sharing `sharedDir` on the vhost-user socket `socket`,
+ * with the options of the filesystem's <binary> element (absent ones: the daemon's defaults). */
+export interface VirtiofsdHelper {
+  kind: 'virtiofsd';
+  socket: string;
+  sharedDir: string;
+  /** <binary path>; otherwise the runtime finds virtiofsd itself */
+  binary?: string;
+  xattr?: boolean;
+  cache?: 'none' | 'always';
+  sandbox?: 'namespace' | 'chroot';
+  posixLock?: boolean;
+  flock?: boolean;
+  threadPoolSize?: number;
+  purpose: string;
+}

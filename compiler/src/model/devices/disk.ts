@@ -49,6 +49,10 @@ export interface StorageSource {
   identity?: { user?: string; group?: string };
   /** http(s) query string */
   query?: string;
+  /** curl-based protocols: <readahead size>, <timeout seconds>, <ssl verify> */
+  readahead?: number;
+  timeout?: number;
+  sslVerify?: boolean;
   /** <source tls tlsHostname> for nbd */
   tls?: boolean;
   tlsHostname?: string;
@@ -214,6 +218,12 @@ function readSource(type: DiskType, src: ElementReader | undefined, at: ElementR
       if (tlsHostname !== undefined) s.tlsHostname = tlsHostname;
       const q = src.attr('query');
       if (q !== undefined) s.query = q;
+      const ra = src.child('readahead');
+      if (ra) s.readahead = ra.intAttr('size');
+      const to = src.child('timeout');
+      if (to) s.timeout = to.intAttr('seconds');
+      const ssl = src.child('ssl');
+      if (ssl) s.sslVerify = ssl.boolAttr('verify');
       const id = src.child('identity');
       if (id) s.identity = { user: id.attr('user'), group: id.attr('group') };
       break;

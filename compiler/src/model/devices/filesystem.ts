@@ -24,6 +24,7 @@ export interface Filesystem {
   readonly: boolean;
   /** <binary>: how libvirt would start virtiofsd */
   binaryRange?: Range;
+  binary?: { path?: string; xattr?: boolean; cache?: 'none' | 'always'; sandbox?: 'namespace' | 'chroot'; posixLock?: boolean; flock?: boolean; threadPoolSize?: number };
   driver: VirtioDriver;
   info: DeviceInfo;
 }
@@ -66,6 +67,16 @@ export function readFilesystem(r: ElementReader): Filesystem {
   fs.target = tgt!.requireAttr('dir');
   fs.readonly = r.child('readonly') !== undefined;
   const bin = r.child('binary');
-  if (bin) { fs.binaryRange = bin.range; bin.acceptSubtree(); }
+  if (bin) {
+    fs.binaryRange = bin.range;
+    const lock = bin.child('lock');
+    fs.binary = {
+      path: bin.attr('path'), xattr: bin.boolAttr('xattr'),
+      cache: bin.child('cache')?.enumAttr('mode', ['none', 'always'] as const),
+      sandbox: bin.child('sandbox')?.enumAttr('mode', ['namespace', 'chroot'] as const),
+      posixLock: lock?.boolAttr('posix'), flock: lock?.boolAttr('flock'),
+      threadPoolSize: bin.child('thread_pool')?.intAttr('size'),
+    };
+  }
   return fs;
 }

@@ -56,6 +56,9 @@ export interface Graphics {
   /** spice / sdl / dbus: <gl enable>; egl-headless / spice / dbus: <gl rendernode> */
   gl?: boolean;
   rendernode?: string;
+  /** dbus: the bus to connect to, or a peer-to-peer connection made later */
+  dbusAddress?: string;
+  p2p?: boolean;
   /** sdl */
   display?: string;
   xauth?: string;
@@ -192,8 +195,15 @@ export function readGraphics(r: ElementReader): Graphics {
     case 'egl-headless':
       readGl(r, g, false);
       break;
+    case 'dbus':
+      g.dbusAddress = r.attr('address');
+      g.p2p = r.boolAttr('p2p');
+      if (g.p2p && g.dbusAddress !== undefined) r.fatal('invalid-value', "'address' cannot be used with 'p2p'", 'address');
+      readGl(r, g, true);
+      g.audioRef = readAudioRef(r);
+      break;
     default:
-      // dbus needs a D-Bus daemon libvirt would start; rdp/desktop are not QEMU displays
+      // rdp/desktop are not QEMU displays: lowering rejects them
       break;
   }
   return g;

@@ -42,6 +42,7 @@ export interface NetInterface {
   type: NetType;
   /** as written in <mac address>, lower-cased; undefined when libvirt would generate one */
   mac?: string;
+  /** <model type>, rtl8139 (libvirt's x86 default) when absent; undefined only for type='hostdev' */
   model?: string;
   modelRange?: Range;
   source: {
@@ -145,6 +146,8 @@ export function readInterface(r: ElementReader): NetInterface {
     net.model = KNOWN_MODELS.find((k) => k.toLowerCase() === m.toLowerCase()) ?? m;
     net.modelRange = model.range;
   }
+  // the QEMU driver's default NIC on x86
+  if (!net.model && type !== 'hostdev') net.model = 'rtl8139';
   const src = r.child('source');
   if (src) {
     switch (type) {
