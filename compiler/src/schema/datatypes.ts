@@ -9,6 +9,7 @@ export interface Datatype {
   readonly key: string;
   readonly library: string;
   readonly type: string;
+  readonly params: readonly [string, string][];
   allows(value: string): boolean;
   /** Equality of a schema <value> with a document value, in this type's value space. */
   equal(schemaValue: string, value: string): boolean;
@@ -98,7 +99,7 @@ export function makeDatatype(library: string, type: string, params: [string, str
     if (type !== 'string' && type !== 'token') throw new DatatypeError(`unknown built-in datatype '${type}'`);
     if (params.length) throw new DatatypeError('built-in datatypes take no parameters');
     const norm = type === 'token' ? collapse : (s: string) => s;
-    return { key, library, type, allows: () => true, equal: (a, b) => norm(a) === norm(b), describe: () => 'text' };
+    return { key, library, type, params, allows: () => true, equal: (a, b) => norm(a) === norm(b), describe: () => 'text' };
   }
   if (library !== XSD_LIBRARY) throw new DatatypeError(`unknown datatype library '${library}'`);
   const int = INTEGER_TYPES[type];
@@ -160,5 +161,5 @@ export function makeDatatype(library: string, type: string, params: [string, str
     if (numeric) return Number(ws(a)) === Number(ws(b));
     return ws(a) === ws(b);
   };
-  return { key, library, type, allows, equal, describe };
+  return { key, library, type, params, allows, equal, describe };
 }

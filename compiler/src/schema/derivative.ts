@@ -1,9 +1,10 @@
 // Brzozowski derivatives for RELAX NG (James Clark's algorithm): the pattern that remains
 // after a start tag, an attribute, text or an end tag. Results are memoised on the
 // interned patterns, so a warm schema validates mostly by table look-up.
-import { ncContains, type Pattern, type PatternFactory } from './pattern.js';
+import { HAS_ATTRIBUTE, HAS_ELEMENT, HAS_HOLE, HAS_TEXT, ncContains, type Pattern, type PatternFactory } from './pattern.js';
 
 const isWhitespace = (s: string): boolean => /^[ \t\n\r]*$/.test(s);
+const collapse = (s: string): string => (/^[^ \t\n\r]*$/.test(s) ? s : s.replace(/[ \t\n\r]+/g, ' ').trim());
 const MEMO_LIMIT = 64; // per-pattern entries for value-dependent memos (values are open-ended)
 
 /** `lenient` derivatives treat every value and text as matching: they are how the
@@ -32,6 +33,7 @@ export class Derivatives {
 
   // The memo key is built once per derivative and passed down the recursion.
   private sto(p: Pattern, ns: string, local: string, key: string): Pattern {
+    if (!(p.has & HAS_ELEMENT)) return this.f.notAllowed;
     const hit = p.memo?.get(key);
     if (hit) return hit;
     return this.memoSet(p, key, this.stoRaw(p, ns, local, key), false);
@@ -65,25 +67,96 @@ export class Derivatives {
     }
   }
 
+  /** Derivative by one attribute. Taken in two steps: by name (memoised per name), which
+   * leaves holes where attributes of that name matched, then filling the holes with
+   * empty/notAllowed according to which value patterns accept the value (memoised per
+   * combination). `lenient` accepts any value. */
   attribute(p: Pattern, ns: string, local: string, value: string, lenient = false): Pattern {
-    return this.att(p, ns, local, value, lenient, `${lenient ? '~' : '@'}${ns}\u0000${local}\u0000${value}`);
+    const q = this.attributeName(p, ns, local);
+    if (q.k === 'notAllowed') return q;
+    const holes = this.holesOf(q);
+    let sig = '';
+    for (const vp of holes) sig += lenient || this.valueMatches(vp, value) ? '1' : '0';
+    const key = `=${sig}`;
+    const hit = q.memo?.get(key);
+    if (hit) return hit;
+    return this.memoSet(q, key, this.fill(q, holes, sig), false);
   }
 
-  private att(p: Pattern, ns: string, local: string, value: string, lenient: boolean, key: string): Pattern {
+  /** The pattern after an attribute of this name, with its value still to be checked. */
+  attributeName(p: Pattern, ns: string, local: string): Pattern {
+    return this.att(p, ns, local, `@${ns}\u0000${local}`);
+  }
+
+  /** The value patterns an attribute-name derivative left open. */
+  holesOf(q: Pattern): Pattern[] {
+    if (q.holes) return q.holes;
+    const out: Pattern[] = [];
+    const seen = new Set<Pattern>();
+    const walk = (x: Pattern): void => {
+      if (!(x.has & HAS_HOLE) || seen.has(x)) return;
+      seen.add(x);
+      switch (x.k) {
+        case 'hole': if (!out.includes(x.vp)) out.push(x.vp); break;
+        case 'choice': case 'group': case 'interleave': walk(x.a); walk(x.b); break;
+        case 'after': walk(x.a); break;
+        case 'oneOrMore': walk(x.p); break;
+        default: break;
+      }
+    };
+    walk(q);
+    q.holes = out;
+    return out;
+  }
+
+  private fill(p: Pattern, holes: Pattern[], sig: string): Pattern {
+    if (!(p.has & HAS_HOLE)) return p;
+    const f = this.f;
+    let r: Pattern;
+    switch (p.k) {
+      case 'hole': r = sig[holes.indexOf(p.vp)] === '1' ? f.empty : f.notAllowed; break;
+      case 'choice': r = f.choice(this.fill(p.a, holes, sig), this.fill(p.b, holes, sig)); break;
+      case 'group': r = f.group(this.fill(p.a, holes, sig), this.fill(p.b, holes, sig)); break;
+      case 'interleave': r = f.interleave(this.fill(p.a, holes, sig), this.fill(p.b, holes, sig)); break;
+      case 'after': r = f.after(this.fill(p.a, holes, sig), p.b); break;
+      case 'oneOrMore': r = f.oneOrMore(this.fill(p.p, holes, sig)); break;
+      default: r = p;
+    }
+    // Hole positions are numbered per top-level pattern and nested patterns are shared
+    // between top-level ones, so only the top level is memoised (in attribute()).
+    return r;
+  }
+
+  private att(p: Pattern, ns: string, local: string, key: string): Pattern {
+    if (!(p.has & HAS_ATTRIBUTE)) return this.f.notAllowed;
     const hit = p.memo?.get(key);
     if (hit) return hit;
     const f = this.f;
     let r: Pattern;
     switch (p.k) {
-      case 'after': r = f.after(this.att(p.a, ns, local, value, lenient, key), p.b); break;
-      case 'choice': r = f.choice(this.att(p.a, ns, local, value, lenient, key), this.att(p.b, ns, local, value, lenient, key)); break;
-      case 'group': r = f.choice(f.group(this.att(p.a, ns, local, value, lenient, key), p.b), f.group(p.a, this.att(p.b, ns, local, value, lenient, key))); break;
-      case 'interleave': r = f.choice(f.interleave(this.att(p.a, ns, local, value, lenient, key), p.b), f.interleave(p.a, this.att(p.b, ns, local, value, lenient, key))); break;
-      case 'oneOrMore': r = f.group(this.att(p.p, ns, local, value, lenient, key), f.choice(p, f.empty)); break;
-      case 'attribute': r = ncContains(p.nc, ns, local) && (lenient || this.valueMatches(p.p, value)) ? f.empty : f.notAllowed; break;
-      default: return f.notAllowed; // nothing to memoise: no attribute below
+      case 'after': r = f.after(this.att(p.a, ns, local, key), p.b); break;
+      case 'choice': r = f.choice(this.att(p.a, ns, local, key), this.att(p.b, ns, local, key)); break;
+      case 'group': r = f.choice(f.group(this.att(p.a, ns, local, key), p.b), f.group(p.a, this.att(p.b, ns, local, key))); break;
+      case 'interleave': r = f.choice(f.interleave(this.att(p.a, ns, local, key), p.b), f.interleave(p.a, this.att(p.b, ns, local, key))); break;
+      case 'oneOrMore': r = f.group(this.att(p.p, ns, local, key), f.choice(p, f.empty)); break;
+      case 'attribute': r = ncContains(p.nc, ns, local) ? f.hole(p.p) : f.notAllowed; break;
+      default: return f.notAllowed;
     }
-    return this.memoSet(p, key, r, true);
+    return this.memoSet(p, key, r, false);
+  }
+
+  /** Enumerations (choices of token values) are matched by set look-up, not one value at
+   * a time: they are most of what attribute values are checked against. */
+  private enumOf(p: Pattern): Set<string> | null {
+    if (p.enumSet !== undefined) return p.enumSet;
+    let r: Set<string> | null = null;
+    if (p.k === 'value' && p.dt.library === '' && p.dt.type === 'token') r = new Set([collapse(p.value)]);
+    else if (p.k === 'choice') {
+      const a = this.enumOf(p.a), b = a && this.enumOf(p.b);
+      if (a && b) r = new Set([...a, ...b]);
+    }
+    p.enumSet = r;
+    return r;
   }
 
   valueMatches(p: Pattern, s: string): boolean {
@@ -91,6 +164,7 @@ export class Derivatives {
   }
 
   startTagClose(p: Pattern, lenient = false): Pattern {
+    if (!(p.has & HAS_ATTRIBUTE)) return p;
     if (!lenient && p.closeMemo) return p.closeMemo;
     const f = this.f;
     let r: Pattern;
@@ -113,12 +187,17 @@ export class Derivatives {
   }
 
   private txt(p: Pattern, s: string, lenient: boolean, key: string): Pattern {
+    if (!(p.has & HAS_TEXT)) return this.f.notAllowed;
     const hit = p.memo?.get(key);
     if (hit) return hit;
     const f = this.f;
     let r: Pattern;
     switch (p.k) {
-      case 'choice': r = f.choice(this.txt(p.a, s, lenient, key), this.txt(p.b, s, lenient, key)); break;
+      case 'choice': {
+        const e = this.enumOf(p);
+        r = e ? (lenient || e.has(collapse(s)) ? f.empty : f.notAllowed) : f.choice(this.txt(p.a, s, lenient, key), this.txt(p.b, s, lenient, key));
+        break;
+      }
       case 'interleave': r = f.choice(f.interleave(this.txt(p.a, s, lenient, key), p.b), f.interleave(p.a, this.txt(p.b, s, lenient, key))); break;
       case 'group': {
         const x = f.group(this.txt(p.a, s, lenient, key), p.b);

@@ -28,16 +28,27 @@ export function ncNames(nc: NameClass, out: { ns: string; local: string }[] = []
 interface Base {
   readonly id: number;
   readonly nullable: boolean;
+  /** What a derivative can consume without entering an element: HAS_ATTRIBUTE,
+   * HAS_ELEMENT, HAS_TEXT bits. Derivatives skip sub-patterns that cannot match. */
+  readonly has: number;
   /** Memo tables for derivatives, filled lazily by derivative.ts. */
   memo?: Map<string, Pattern>;
   closeMemo?: Pattern;
   /** Interning tables owned by the factory (see PatternFactory.binary). */
   pairs?: Map<number, Pattern>;
   plus?: Pattern;
+  holeOf?: Pattern;
+  /** For a choice of token <value>s: the values, whitespace-collapsed (null: not one). */
+  enumSet?: Set<string> | null;
+  /** Value patterns of the holes in this pattern, in a fixed order (see Derivatives). */
+  holes?: Pattern[];
   endMemo?: Pattern;
 }
 
-export interface Documentation { text: string }
+export const HAS_ATTRIBUTE = 1;
+export const HAS_ELEMENT = 2;
+export const HAS_TEXT = 4;
+export const HAS_HOLE = 8;
 
 export type Pattern =
   | (Base & { k: 'empty' })
@@ -52,7 +63,9 @@ export type Pattern =
   | (Base & { k: 'data'; dt: Datatype; except: Pattern | null })
   | (Base & { k: 'value'; dt: Datatype; value: string })
   | (Base & { k: 'attribute'; nc: NameClass; p: Pattern; doc?: string })
-  | (Base & ElementPattern);
+  | (Base & ElementPattern)
+  | (Base & { k: 'marker'; index: number })
+  | (Base & { k: 'hole'; vp: Pattern });
 
 export interface ElementPattern {
   k: 'element';
@@ -68,9 +81,9 @@ export type PatternOf<K extends Pattern['k']> = Extract<Pattern, { k: K }>;
 export class PatternFactory {
   private nextId = 3;
   private readonly table = new Map<string, Pattern>();
-  readonly empty: Pattern = { k: 'empty', id: 0, nullable: true };
-  readonly notAllowed: Pattern = { k: 'notAllowed', id: 1, nullable: false };
-  readonly text: Pattern = { k: 'text', id: 2, nullable: true };
+  readonly empty: Pattern = { k: 'empty', id: 0, nullable: true, has: 0 };
+  readonly notAllowed: Pattern = { k: 'notAllowed', id: 1, nullable: false, has: 0 };
+  readonly text: Pattern = { k: 'text', id: 2, nullable: true, has: HAS_TEXT };
 
   private intern<P extends Pattern>(key: string, make: (id: number) => P): P {
     const hit = this.table.get(key);
@@ -93,7 +106,7 @@ export class PatternFactory {
     const t = (a.pairs ??= new Map());
     const key = kind * 0x4000000 + b.id;
     let p = t.get(key);
-    if (!p) { p = { k, id: this.nextId++, a, b, nullable } as Pattern; t.set(key, p); this.count++; }
+    if (!p) { p = { k, id: this.nextId++, a, b, nullable, has: k === 'after' ? a.has : a.has | b.has } as Pattern; t.set(key, p); this.count++; }
     return p;
   }
 
@@ -140,29 +153,44 @@ export class PatternFactory {
 
   oneOrMore(p: Pattern): Pattern {
     if (p.k === 'notAllowed' || p.k === 'empty') return p;
-    return (p.plus ??= this.intern(`o${p.id}`, (id) => ({ k: 'oneOrMore', id, p, nullable: p.nullable })));
+    return (p.plus ??= this.intern(`o${p.id}`, (id) => ({ k: 'oneOrMore', id, p, nullable: p.nullable, has: p.has })));
   }
 
   list(p: Pattern): Pattern {
     if (p.k === 'notAllowed') return p;
-    return this.intern(`l${p.id}`, (id) => ({ k: 'list', id, p, nullable: false }));
+    return this.intern(`l${p.id}`, (id) => ({ k: 'list', id, p, nullable: false, has: HAS_TEXT }));
   }
 
   data(dt: Datatype, except: Pattern | null): Pattern {
-    return this.intern(`d${dt.key}|${except?.id ?? ''}`, (id) => ({ k: 'data', id, dt, except, nullable: false }));
+    return this.intern(`d${dt.key}|${except?.id ?? ''}`, (id) => ({ k: 'data', id, dt, except, nullable: false, has: HAS_TEXT }));
   }
 
   value(dt: Datatype, value: string): Pattern {
-    return this.intern(`v${dt.key}|${JSON.stringify(value)}`, (id) => ({ k: 'value', id, dt, value, nullable: false }));
+    return this.intern(`v${dt.key}|${JSON.stringify(value)}`, (id) => ({ k: 'value', id, dt, value, nullable: false, has: HAS_TEXT }));
   }
 
   attribute(nc: NameClass, p: Pattern, doc?: string): Pattern {
-    return this.intern(`@${JSON.stringify(nc)}|${p.id}`, (id) => ({ k: 'attribute', id, nc, p, nullable: false, ...(doc ? { doc } : {}) }));
+    return this.intern(`@${JSON.stringify(nc)}|${p.id}`, (id) => ({ k: 'attribute', id, nc, p, nullable: false, has: HAS_ATTRIBUTE, doc }));
+  }
+
+  private readonly markers: Pattern[] = [];
+  /** Placeholder continuations: the validator matches an element's content against
+   * after(content, marker(i)) so content states do not depend on what surrounds the
+   * element, and memoised derivatives are shared across documents and positions. */
+  marker(i: number): Pattern {
+    return (this.markers[i] ??= { k: 'marker', id: this.nextId++, index: i, nullable: false, has: 0 });
+  }
+
+  /** An attribute whose name has matched and whose value (against `vp`) is still to be
+   * checked: attribute derivatives are taken by name first, so their memo tables do not
+   * depend on values. */
+  hole(vp: Pattern): Pattern {
+    return (vp.holeOf ??= { k: 'hole', id: this.nextId++, vp, nullable: false, has: HAS_HOLE });
   }
 
   /** Elements are identified by their occurrence in the grammar, not interned by content. */
   element(nc: NameClass, doc?: string): PatternOf<'element'> {
-    const p: PatternOf<'element'> = { k: 'element', id: this.nextId++, nc, content: this.notAllowed, nullable: false, ...(doc ? { doc } : {}) };
+    const p: PatternOf<'element'> = { k: 'element', id: this.nextId++, nc, content: this.notAllowed, nullable: false, has: HAS_ELEMENT, doc };
     return p;
   }
 }

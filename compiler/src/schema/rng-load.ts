@@ -2,7 +2,7 @@
 // patterns. Reading files is the caller's business (a callback), so the compiler stays
 // free of I/O and the language server can feed in-memory grammars.
 import type { XElement } from '../xml/parse.js';
-import { scanXml } from '../xml/scan.js';
+import { parseXml } from '../xml/parse.js';
 import { makeDatatype, DatatypeError, XSD_LIBRARY } from './datatypes.js';
 import { PatternFactory, type NameClass, type Pattern, type PatternOf } from './pattern.js';
 
@@ -85,11 +85,11 @@ export function loadSchema(entry: string, readFile: ReadFile): Schema {
     if (hit) return hit;
     let text: string;
     try { text = readFile(path); } catch (e) { throw new SchemaLoadError(`cannot read grammar file: ${(e as Error).message}`, path); }
-    const scanned = scanXml(text);
+    const scanned = parseXml(text);
     const root = scanned.root;
     if (!root) { const d = scanned.diagnostics[0]!; throw new SchemaLoadError(`${d.range.start.line}:${d.range.start.column}: ${d.message}`, path); }
     if (root.ns !== RNG_NS) throw new SchemaLoadError('not a RELAX NG grammar', path);
-    lookups.set(root, scanned.lookupNamespace);
+    lookups.set(root, scanned.lookupNamespace!);
     docs.set(path, root);
     return root;
   };

@@ -44,9 +44,24 @@ function attrOf(el: XElement, name: string): XAttr | undefined {
   return undefined;
 }
 
-function* walk(el: XElement): Generator<XElement> {
-  yield el;
-  for (const c of el.children) yield* walk(c);
+/** Every device's own <alias name> (a child of each device under <devices>), in document order, computed once per tree. */
+const aliasCache = new WeakMap<XElement, XAttr[]>();
+function deviceAliases(root: XElement): XAttr[] {
+  let out = aliasCache.get(root);
+  if (out) return out;
+  out = [];
+  for (const devices of root.children) {
+    if (devices.local !== 'devices' || devices.ns) continue;
+    for (const dev of devices.children) {
+      for (const c of dev.children) {
+        if (c.local !== 'alias' || c.ns) continue;
+        const a = attrOf(c, 'name');
+        if (a) out.push(a);
+      }
+    }
+  }
+  aliasCache.set(root, out);
+  return out;
 }
 
 const qemuChildren = (el: XElement, local: string): XElement[] => el.children.filter((c) => c.ns === QEMU_NS && c.local === local);
@@ -105,12 +120,7 @@ export const SEMANTIC_RULES: SemanticRule[] = [
     description: 'device aliases (<alias name>) must be unique',
     check(root, report) {
       const seen = new Map<string, XAttr>();
-      const devices = root.children.find((c) => c.local === 'devices' && !c.ns);
-      if (!devices) return;
-      for (const el of walk(devices)) {
-        if (el.local !== 'alias' || el.ns) continue;
-        const a = attrOf(el, 'name');
-        if (!a) continue;
+      for (const a of deviceAliases(root)) {
         const first = seen.get(a.value);
         if (first) report(err('duplicate-alias', `non unique alias detected: '${a.value}' (first used at line ${first.valueRange.start.line})`, a.valueRange));
         else seen.set(a.value, a);
@@ -121,11 +131,11 @@ export const SEMANTIC_RULES: SemanticRule[] = [
     code: 'qemu-override-alias',
     description: "<qemu:device alias='ua-…'> must name a device's user alias; each device is overridden once",
     check(root, report) {
-      const devices = root.children.find((c) => c.local === 'devices' && !c.ns);
-      const aliases = new Set<string>();
-      if (devices) for (const el of walk(devices)) if (el.local === 'alias' && !el.ns) { const n = attrOf(el, 'name'); if (n) aliases.add(n.value); }
+      const overrides = qemuChildren(root, 'override');
+      if (!overrides.length) return;
+      const aliases = new Set(deviceAliases(root).map((a) => a.value));
       const overridden = new Set<string>();
-      for (const ov of qemuChildren(root, 'override')) {
+      for (const ov of overrides) {
         for (const dev of qemuChildren(ov, 'device')) {
           const a = attrOf(dev, 'alias');
           if (!a) continue;

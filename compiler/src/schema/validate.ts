@@ -2,8 +2,7 @@
 // at the attribute value, element name or text it concerns, naming what was expected;
 // the walk then recovers (lenient derivatives) so one mistake yields one diagnostic.
 import type { Diagnostic, Range } from '../diagnostics.js';
-import type { XAttr, XElement, XmlDocument } from '../xml/parse.js';
-import { positionAt } from '../xml/position.js';
+import { positionAt, type XAttr, type XElement, type XmlDocument } from '../xml/parse.js';
 import { Derivatives, isWhitespace } from './derivative.js';
 import {
   describeNames, describeValues, expectedAttributes, expectedAttributeValues, expectedElements, expectedTextValues,
@@ -34,17 +33,22 @@ function derivatives(schema: Schema): Derivatives {
   return d;
 }
 
-/** Namespace of a (possibly prefixed) attribute: the positioned tree keeps only qualified
- * names, so a prefix is resolved through the nearest element that uses the same prefix. */
-function attrNamespace(el: XElement, a: XAttr): { ns: string; local: string } {
+type Lookup = XmlDocument['lookupNamespace'];
+
+/** Namespace of a (possibly prefixed) attribute: from the parser's bindings, or else
+ * through the nearest element whose own name uses the same prefix. */
+function attrNamespace(el: XElement, a: XAttr, lookup?: Lookup): { ns: string; local: string } {
   const colon = a.name.indexOf(':');
   if (colon < 0) return { ns: '', local: a.name };
   const prefix = a.name.slice(0, colon);
-  if (prefix === 'xml') return { ns: 'http://www.w3.org/XML/1998/namespace', local: a.name.slice(colon + 1) };
+  const local = a.name.slice(colon + 1);
+  if (prefix === 'xml') return { ns: 'http://www.w3.org/XML/1998/namespace', local };
+  const bound = lookup?.(el, prefix);
+  if (bound) return { ns: bound, local };
   for (let e: XElement | null = el; e; e = e.parent) {
-    if (e.name.startsWith(prefix + ':') && e.ns) return { ns: e.ns, local: a.name.slice(colon + 1) };
+    if (e.name.startsWith(prefix + ':') && e.ns) return { ns: e.ns, local };
   }
-  return { ns: `urn:unbound-prefix:${prefix}`, local: a.name.slice(colon + 1) };
+  return { ns: `urn:unbound-prefix:${prefix}`, local };
 }
 
 function guessAttr(local: string, allowed: ExpectedName[]): string {
@@ -89,8 +93,8 @@ class Walk {
   element(p: Pattern, el: XElement): Pattern {
     const d = this.d;
     const ns = el.ns ?? '';
-    let q = d.startTagOpen(p, ns, el.local);
-    if (q.k === 'notAllowed') {
+    const opened = d.startTagOpen(p, ns, el.local);
+    if (opened.k === 'notAllowed') {
       const exp = expectedElements(p);
       const where = el.parent ? `inside <${el.parent.name}>` : 'as the root element';
       const guess = closestName(el.local, exp.map((n) => n.local));
@@ -100,9 +104,25 @@ class Walk {
       this.report('schema-element', `element <${el.name}> is not allowed ${where}${known}`, el.nameRange);
       return p; // skip the element: its content cannot be judged against anything
     }
+    // Split after(content_i, rest_i) alternatives: the content is matched against
+    // after(content_i, marker(i)), independent of the surroundings; the rests return at the end.
+    const rests: Pattern[] = [];
+    const f = d.f;
+    const isolate = (x: Pattern): Pattern => {
+      if (x.k === 'choice') return f.choice(isolate(x.a), isolate(x.b));
+      if (x.k !== 'after') return f.notAllowed;
+      let i = rests.indexOf(x.b);
+      if (i < 0) { i = rests.length; rests.push(x.b); }
+      return f.after(x.a, f.marker(i));
+    };
+    const restore = (x: Pattern): Pattern => {
+      if (x.k === 'choice') return f.choice(restore(x.a), restore(x.b));
+      return x.k === 'marker' ? rests[x.index]! : f.notAllowed;
+    };
+    let q = isolate(opened);
     let attributeErrors = 0;
     for (const a of el.attrs) {
-      const { ns: ans, local } = attrNamespace(el, a);
+      const { ns: ans, local } = attrNamespace(el, a, this.doc.lookupNamespace);
       const next = d.attribute(q, ans, local, a.value);
       if (next.k !== 'notAllowed') { q = next; continue; }
       const lenient = d.attribute(q, ans, local, a.value, true);
@@ -157,7 +177,7 @@ class Walk {
       if (this.probe?.element === el && (this.probe.childIndex ?? el.children.length) >= el.children.length) this.captureContent(c);
     }
     const end = d.endTag(c);
-    if (end.k !== 'notAllowed') return end;
+    if (end.k !== 'notAllowed') return restore(end);
     const exp = expectedElements(c);
     const required = requiredElements(c);
     const textExp = expectedTextValues(c);
@@ -167,7 +187,7 @@ class Walk {
     else if (textExp.length) msg = `<${el.name}> needs content: ${describeValues(textExp)}`;
     else msg = `<${el.name}> is incomplete`;
     this.report('schema-missing-element', msg, el.nameRange);
-    return d.endTag(c, true);
+    return restore(d.endTag(c, true));
   }
 
   private textError(c: Pattern, el: XElement): void {
@@ -194,11 +214,11 @@ class Walk {
       let s = this.d.startTagOpen(this.parentState ?? this.d.f.notAllowed, el.ns ?? '', el.local);
       for (const a of el.attrs) {
         if (a.name === want) continue;
-        const { ns, local } = attrNamespace(el, a);
+        const { ns, local } = attrNamespace(el, a, this.doc.lookupNamespace);
         const n = this.d.attribute(s, ns, local, a.value, true);
         if (n.k !== 'notAllowed') s = n;
       }
-      const { ns, local } = attrNamespace(el, { name: want, value: '', range: el.range, valueRange: el.range, used: false });
+      const { ns, local } = attrNamespace(el, { name: want, value: '', range: el.range, valueRange: el.range, used: false }, this.doc.lookupNamespace);
       r.attributeValues = expectedAttributeValues(s, ns, local, (nc) => ncContains(nc, ns, local));
     }
     this.probeResult = r;
@@ -233,14 +253,14 @@ export function expectedAt(schema: Schema, doc: XmlDocument, probe: Probe): Expe
   const d = derivatives(schema);
   const w = new Walk(d, doc, undefined, probe);
   // The state in which the probed element's start tag is matched: needed for attribute values.
-  const parentState = stateBefore(d, schema.start, doc.root, probe.element);
+  const parentState = stateBefore(d, schema.start, doc.root, probe.element, doc.lookupNamespace);
   w.parentState = parentState;
   w.element(schema.start, doc.root);
   return w.probeResult ?? empty;
 }
 
 /** The pattern state just before `target`'s start tag, replaying leniently from the root. */
-function stateBefore(d: Derivatives, start: Pattern, root: XElement, target: XElement): Pattern | null {
+function stateBefore(d: Derivatives, start: Pattern, root: XElement, target: XElement, lookup: Lookup): Pattern | null {
   const chain: XElement[] = [];
   for (let e: XElement | null = target; e; e = e.parent) chain.unshift(e);
   if (chain[0] !== root) return null;
@@ -250,7 +270,7 @@ function stateBefore(d: Derivatives, start: Pattern, root: XElement, target: XEl
     let q = d.startTagOpen(p, el.ns ?? '', el.local);
     if (q.k === 'notAllowed') return null;
     for (const a of el.attrs) {
-      const { ns, local } = attrNamespace(el, a);
+      const { ns, local } = attrNamespace(el, a, lookup);
       const n = d.attribute(q, ns, local, a.value, true);
       if (n.k !== 'notAllowed') q = n;
     }
@@ -259,7 +279,7 @@ function stateBefore(d: Derivatives, start: Pattern, root: XElement, target: XEl
     const next = chain[depth + 1]!;
     for (const child of el.children) {
       if (child === next) break;
-      const w = new Walk(d, { root: child, diagnostics: [], lineStarts: [0] }, undefined, undefined);
+      const w = new Walk(d, { root: child, diagnostics: [], lineStarts: [0], lookupNamespace: lookup }, undefined, undefined);
       c = w.element(c, child);
     }
     p = c;

@@ -36,6 +36,9 @@ export interface XmlDocument {
   root: XElement | null;
   diagnostics: Diagnostic[];
   lineStarts: number[];
+  /** The namespace a prefix ('' for the default) is bound to at an element: grammars
+   * (RELAX NG) write qualified names in attribute values and need it. */
+  lookupNamespace?: (el: XElement, prefix: string) => string | null;
 }
 
 function lineStartsOf(text: string): number[] {
@@ -71,8 +74,9 @@ const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 export function parseXml(text: string): XmlDocument {
   const lineStarts = lineStartsOf(text);
   try {
-    const root = new Parser(text, lineStarts).document();
-    return { root, diagnostics: [], lineStarts };
+    const parser = new Parser(text, lineStarts);
+    const root = parser.document();
+    return { root, diagnostics: [], lineStarts, lookupNamespace: (el, prefix) => parser.lookupNamespace(el, prefix) };
   } catch (e) {
     if (!(e instanceof XmlError)) throw e;
     const p = positionAt(lineStarts, Math.min(e.offset, text.length));
@@ -89,6 +93,16 @@ class Parser {
   constructor(private readonly s: string, private readonly lines: number[]) {}
 
   private fail(msg: string, at = this.i): never { throw new XmlError(msg, at); }
+  /** Scopes of the elements that declare namespaces (the others inherit their parent's). */
+  private readonly scopes = new Map<XElement, NsScope>();
+
+  lookupNamespace(el: XElement, prefix: string): string | null {
+    for (let e: XElement | null = el; e; e = e.parent) {
+      const scope = this.scopes.get(e);
+      if (scope) return scope[prefix] || null;
+    }
+    return prefix === 'xml' ? XML_NS : null;
+  }
   private pos(o: number): Position { return positionAt(this.lines, o); }
 
   document(): XElement {
@@ -240,6 +254,7 @@ class Parser {
       nameRange: { start: this.pos(nameStart), end: this.pos(nameEnd) },
       end: this.i, parent, used: false,
     };
+    if (ns !== scope) this.scopes.set(el, ns);
     for (const a of rawAttrs) {
       if (a.name === 'xmlns' || a.name.startsWith('xmlns:')) continue;
       const ac = a.name.indexOf(':');
