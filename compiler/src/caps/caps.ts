@@ -100,7 +100,9 @@ export function parseQemuCaps(text: string): QemuCaps {
       sawRoot = true;
     }
     const parent = stack[stack.length - 1];
-    const a = attrsOf(rawAttrs);
+    // most of the file is host-CPU properties and model blockers we do not use: skip their attributes
+    const wanted = parent === 'qemuCaps' || parent === 'deviceProps' || stack[stack.length - 2] === 'deviceProps';
+    const a = wanted ? attrsOf(rawAttrs) : {};
     if (parent === 'qemuCaps') {
       if (name === 'flag' && a.name) caps.flags.add(a.name);
       else if (name === 'machine' && a.name) {

@@ -54,8 +54,6 @@ export class LowerContext {
   pci?: PciAddressSpace;
   /** The machine type, resolved from the domain and the caps' default. */
   machine = '';
-  /** USB ports taken per controller index (explicit and assigned). */
-  readonly usbPortsUsed = new Map<number, Set<string>>();
 
   constructor(readonly domain: Domain, readonly opts: CompileOptions, readonly diags: DiagnosticSink, flags: Set<string>) {
     this.flags = flags;

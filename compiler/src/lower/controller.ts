@@ -157,7 +157,9 @@ function lowerController(c: Controller, ctx: LowerContext): void {
       if (c.model === 'pci-bridge') props.chassis_nr = c.target.chassisNr ?? c.index;
       if (c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port') {
         const a = c.info.address;
-        props.port = c.target.port ?? (a?.type === 'pci' ? (a.slot << 3) + a.function : 0);
+        // a root port's default port number encodes slot and function; a downstream port's is its slot
+        const auto = a?.type !== 'pci' ? 0 : c.model === 'pcie-root-port' ? (a.slot << 3) + a.function : a.slot;
+        props.port = c.target.port ?? auto;
         props.chassis = c.target.chassis ?? c.index;
       }
       if (c.model === 'pci-expander-bus' || c.model === 'pcie-expander-bus') {

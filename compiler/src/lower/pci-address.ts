@@ -8,7 +8,7 @@ import type { Range } from '../diagnostics.js';
 import type { PciAddress } from '../model/device-info.js';
 import type { Controller } from '../model/devices/controller.js';
 import type { Device } from '../model/devices/index.js';
-import { devicesByKind, devicesOf } from '../model/devices/index.js';
+import { devicesOf } from '../model/devices/index.js';
 import type { LowerContext } from './context.js';
 import type { Family } from './family.js';
 import { isQ35 } from './machine.js';
@@ -324,7 +324,6 @@ export function assignPciAddresses(ctx: LowerContext, families: Map<string, Fami
       if (flags === null) {
         // root buses and chipset controllers: the chipset step checks their address
         if (dev.kind === 'controller' && (dev.type === 'pci' || dev.type === 'ide' || dev.type === 'sata')) continue;
-        if (dev.kind === 'hostdev' && dev.info.address?.type === 'unassigned') continue;
         ctx.fail('pci-address-not-allowed', `<${dev.kind}> does not sit on a PCI bus, but has a PCI address`, dev.info.range);
       }
       // hand-placed host devices are accepted on PCI and PCIe buses alike
@@ -343,7 +342,6 @@ export function assignPciAddresses(ctx: LowerContext, families: Map<string, Fami
       let list: Device[];
       if (group === 'controller:pci') list = pciCtrls().filter((c) => c.model !== 'pci-root' && c.model !== 'pcie-root');
       else if (group === 'controller:other') list = ctrls().filter((c) => c.type !== 'pci');
-      else if (group === 'video') list = devicesByKind(d.devices, 'video');
       else list = d.devices.filter((x) => x.kind === group);
       for (const dev of list) {
         if (!wantsPci(dev) || assigned.has(dev) || flagsOf(dev) === null) continue;
@@ -404,6 +402,15 @@ export function assignPciAddresses(ctx: LowerContext, families: Map<string, Fami
   }
 
   for (const c of pciCtrls()) {
+    if ((c.model === 'pci-expander-bus' || c.model === 'pcie-expander-bus') && c.target.busNr === undefined) {
+      // below every bus number in use, leaving one for the expander's own bridge
+      const lowest = Math.min(256, ...pciCtrls().map((o) => o.target.busNr).filter((n): n is number => n !== undefined));
+      if (lowest <= 2) {
+        const a = c.info.address;
+        ctx.fail('pci-bus-nr', `No free busNr lower than current lowest busNr is available to auto-assign to bus ${a?.type === 'pci' ? a.bus : 0}. Must be manually assigned`, c.info.range);
+      }
+      c.target.busNr = lowest - 2;
+    }
     const a = c.info.address;
     if (c.model === 'pci-bridge' && a?.type === 'pci' && c.index <= a.bus) {
       const hex = (n: number): string => n.toString(16).padStart(2, '0');
