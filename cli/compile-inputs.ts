@@ -1,6 +1,6 @@
 // Reads what a compilation needs from disk (the I/O edge): the domain, the capability
 // file and qemu.conf, resolving the driver root. Shared by `compile`, `lint --compile`, `run`.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   CapsParseError, defaultDriverConfig, driverConfigFrom, parseConfText, parseQemuCaps,
   type CompileOptions, type Diagnostic, type DriverConfig, type QemuCaps,
@@ -42,6 +42,14 @@ export function loadDriverConfig(file: string | undefined, layout: RootLayout, o
   return { ...driverConfigFrom(parseConfText(text), layout.libDir), file };
 }
 
+/** The first DRM render node of the host, as libvirt picks one for OpenGL displays. */
+function firstRenderNode(): string | undefined {
+  let names: string[];
+  try { names = readdirSync('/dev/dri'); } catch { return undefined; }
+  const node = names.filter((n) => n.startsWith('renderD')).sort()[0];
+  return node ? `/dev/dri/${node}` : undefined;
+}
+
 export interface CompileInputs { options: CompileOptions; layout: RootLayout; confDiagnostics: Diagnostic[]; confFile?: string }
 
 export function compileInputs(o: { root?: string; capsFile?: string; qemuConf?: string; caps?: QemuCaps; domainId?: number; monitorFd?: number; paused?: boolean }): CompileInputs {
@@ -53,7 +61,11 @@ export function compileInputs(o: { root?: string; capsFile?: string; qemuConf?: 
     layout, confDiagnostics: conf.diagnostics, confFile: conf.file,
     options: {
       caps, config: conf.config, paths: layout, domainId: o.domainId ?? -1,
-      hostEnv: { PATH: process.env.PATH, USER: process.env.USER, LOGNAME: process.env.LOGNAME },
+      hostEnv: {
+        PATH: process.env.PATH, USER: process.env.USER, LOGNAME: process.env.LOGNAME,
+        QEMU_AUDIO_DRV: process.env.QEMU_AUDIO_DRV, SDL_AUDIODRIVER: process.env.SDL_AUDIODRIVER,
+      },
+      hostRenderNode: firstRenderNode(),
       monitorFd: o.monitorFd ?? 3, startPaused: o.paused,
     },
   };

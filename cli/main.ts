@@ -2,6 +2,8 @@
 // in heavy dependencies (runtime, language server) are loaded only when used.
 import { UsageError } from './args.js';
 import { InputError } from './compile-inputs.js';
+import { RuntimeError } from '../runtime/errors.js';
+import { RootError } from '../runtime/root.js';
 
 const HELP = `qdc — domain XML to QEMU
 
@@ -21,7 +23,16 @@ type Command = (argv: string[]) => number | Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   compile: async () => (await import('./compile.js')).runCompile,
+  lint: async () => (await import('./lint.js')).runLint,
   lsp: async () => (await import('./lsp.js')).runLspCommand,
+  run: async () => (await import('./run.js')).runRun,
+  list: async () => (await import('./domains.js')).runList,
+  status: async () => (await import('./domains.js')).runStatus,
+  stop: async () => (await import('./domains.js')).runStop,
+  destroy: async () => (await import('./domains.js')).runDestroy,
+  console: async () => (await import('./domains.js')).runConsole,
+  monitor: async () => (await import('./domains.js')).runMonitor,
+  caps: async () => (await import('./caps.js')).runCaps,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -37,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof InputError) {
       process.stderr.write(e.file ? `${e.file}:${e.line ?? 1}:1: ${e.message}\n` : `qdc ${cmd}: error: ${e.message}\n`);
       return e.file ? 1 : 2;
+    }
+    if (e instanceof RuntimeError || e instanceof RootError) {
+      process.stderr.write(`qdc ${cmd}: error: ${e.message}\n${e instanceof RuntimeError && e.hint ? `  hint: ${e.hint}\n` : ''}`);
+      return 1;
     }
     const err = e as Error;
     process.stderr.write(`qdc ${cmd}: internal error: ${err.message}\n${process.env.QDC_DEBUG ? err.stack + '\n' : ''}`);

@@ -69,14 +69,44 @@ afterAll(async () => {
 });
 
 describe('language server', () => {
-  it('publishes compiler diagnostics with exact ranges', async () => {
+  it('publishes grammar diagnostics at the element name', async () => {
     const bad = DOMAIN.replace("<memballoon model='virtio'/>", "<memballoon model='virtio'/>\n    <frobnicator/>");
     const d = await client.open('file:///work/bad.xml', bad);
-    const e = d.diagnostics.find((x) => x.code === 'unsupported');
-    expect(e?.message).toMatch(/unsupported: <frobnicator>/);
-    // the whole start tag
-    expect(e?.range.start).toEqual(posOf(bad, '<frobnicator'));
-    expect(e?.range.end).toEqual(posOf(bad, '<frobnicator/>', '<frobnicator/>'.length));
+    const e = d.diagnostics.find((x) => x.code === 'schema-element');
+    expect(e?.message).toMatch(/element <frobnicator> is not allowed inside <devices>/);
+    expect(e?.range.start).toEqual(posOf(bad, 'frobnicator'));
+    expect(e?.range.end).toEqual(posOf(bad, 'frobnicator', 'frobnicator'.length));
+  });
+
+  it('points at the attribute value and names the allowed values', async () => {
+    const bad = DOMAIN.replace("behavior='crash'", "behavior='warn'");
+    const d = await client.open('file:///work/bad-value.xml', bad);
+    const e = d.diagnostics.find((x) => /behavior/.test(x.message));
+    expect(e?.message).toMatch(/none, omit, reject, crash/);
+    expect(e?.range.start).toEqual(posOf(bad, "behavior='warn'", 10));
+  });
+
+  it('publishes the compiler\'s errors on grammar-valid documents', async () => {
+    const bad = DOMAIN.replace("machine='pc'", "machine='q35'").replace("<memballoon model='virtio'/>", "<memballoon model='virtio'/>\n    <controller type='ide' index='0'/>");
+    const d = await client.open('file:///work/bad-compile.xml', bad);
+    const e = d.diagnostics.find((x) => x.code === 'unsupported-controller');
+    expect(e?.message).toMatch(/IDE controllers are not supported on q35/);
+    expect(e?.range.start).toEqual(posOf(bad, "<controller type='ide'"));
+  });
+
+  it('completes elements, attributes and values the grammar allows, also half-typed', async () => {
+    const half = DOMAIN.slice(0, DOMAIN.indexOf("    <memballoon")) + '    <memballoon mod';
+    await client.open('file:///work/half-grammar.xml', half);
+    const attrs = await client.conn.sendRequest(CompletionRequest.type, { textDocument: { uri: 'file:///work/half-grammar.xml' }, position: posOf(half, '<memballoon mod', '<memballoon mod'.length) });
+    expect(labels(attrs)).toContain('model');
+    const half2 = DOMAIN.slice(0, DOMAIN.indexOf("    <memballoon")) + "    <memballoon model='";
+    await client.open('file:///work/half-grammar2.xml', half2);
+    const vals = await client.conn.sendRequest(CompletionRequest.type, { textDocument: { uri: 'file:///work/half-grammar2.xml' }, position: posOf(half2, "model='", 7) });
+    expect(labels(vals)).toEqual(expect.arrayContaining(['virtio', 'none']));
+    const half3 = DOMAIN.slice(0, DOMAIN.indexOf("    <memballoon")) + '    <';
+    await client.open('file:///work/half-grammar3.xml', half3);
+    const els = await client.conn.sendRequest(CompletionRequest.type, { textDocument: { uri: 'file:///work/half-grammar3.xml' }, position: posOf(half3, '    <', 5, 0 + (half3.split('    <').length - 2)) });
+    expect(labels(els)).toEqual(expect.arrayContaining(['disk', 'interface', 'memballoon']));
   });
 
   it('warns about taint and about override types that do not fit QEMU', async () => {

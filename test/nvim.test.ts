@@ -36,8 +36,8 @@ describe('neovim as LSP client', () => {
       expect(r.status, r.stderr).toBe(0);
       const seen = JSON.parse(readFileSync(out, 'utf8')) as { diagnostics: { code: string; message: string; line: number }[]; completion: string[]; errors: string[] };
       expect(seen.errors).toEqual([]);
-      const d = seen.diagnostics.find((x) => x.code === 'unsupported');
-      expect(d?.message).toMatch(/unsupported: <frobnicator> at 6:5/);
+      const d = seen.diagnostics.find((x) => x.code === 'schema-element');
+      expect(d?.message).toMatch(/element <frobnicator> is not allowed inside <devices>/);
       expect(d?.line).toBe(5);
       expect(seen.completion).toContain('virtio-scsi-pci');
     } finally {

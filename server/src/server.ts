@@ -8,8 +8,8 @@ import { formatArgs, formatPlan } from '../../compiler/src/index.js';
 import { analyse, type DocumentAnalysis } from './analysis.js';
 import { complete } from './completion.js';
 import { editorWarnings, toLsp } from './diagnostics.js';
-import type { GrammarCompletion } from './grammar-completion.js';
-import { hover, type GrammarDocs } from './hover.js';
+import type { GrammarSupport } from './grammar.js';
+import { hover } from './hover.js';
 import { definition, documentSymbols, foldingRanges, prepareRename, references, rename } from './navigation.js';
 import { CompileInputsCache, type ServerSettings } from './settings.js';
 import { scanTags } from './xml-scan.js';
@@ -24,7 +24,7 @@ export function isDomainDocument(text: string): boolean {
 export const COMMANDS = ['qdc.lsp.showCommandLine', 'qdc.lsp.run', 'qdc.lsp.stop', 'qdc.lsp.status'] as const;
 
 export interface ServerExtensions {
-  grammar?: (settings: ServerSettings) => (GrammarCompletion & GrammarDocs & { validate?(text: string): import('../../compiler/src/index.js').Diagnostic[] }) | undefined;
+  grammar?: (settings: ServerSettings) => GrammarSupport | undefined;
   runtime?: (connection: Connection, settings: ServerSettings) => { execute(command: string, args: unknown[], doc: TextDocument | undefined, analysis: DocumentAnalysis | undefined): Promise<unknown> } | undefined;
 }
 
@@ -55,10 +55,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         return;
       }
       const a = analysisOf(doc);
-      const diags = a.diagnostics.map((d) => toLsp(doc, d));
-      const schema = grammar?.validate?.(doc.getText()) ?? [];
-      const seen = new Set(diags.map((d) => `${d.range.start.line}:${d.range.start.character}:${d.message}`));
-      for (const d of schema.map((x) => toLsp(doc, x))) if (!seen.has(`${d.range.start.line}:${d.range.start.character}:${d.message}`)) diags.push(d);
+      // `qdc lint`'s checks (grammar + semantic rules) plus the compiler's, as the CLI gives them
+      const found = grammar ? grammar.lint(doc.getText(), a.diagnostics) : a.diagnostics;
+      const diags = found.map((d) => toLsp(doc, d));
       diags.push(...editorWarnings(doc, a));
       const problem = inputs.options().problem;
       if (problem && !a.plan) diags.push({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 3, source: 'qdc', code: 'no-caps', message: problem });

@@ -1,0 +1,131 @@
+// The grammar in the editor: `qdc lint`'s checks for diagnostics, and the validation
+// engine's "what may come here" for completion and its annotations for hover. Half-typed
+// documents are repaired (open elements closed, the tag being typed completed) before the
+// engine is asked, so completion works while the XML is malformed.
+import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { join } from 'node:path';
+import {
+  describeValues, documentationFor, expectedAt, parseXml, SCHEMA_ENTRY, type Diagnostic, type Schema,
+} from '../../compiler/src/index.js';
+import type { XElement } from '../../compiler/src/xml/parse.js';
+import { defaultSchemaDir, lintText, loadSchemaCached } from '../../cli/lint.js';
+import type { GrammarCompletion } from './grammar-completion.js';
+import type { GrammarDocs } from './hover.js';
+import type { ServerSettings } from './settings.js';
+import { openElements, scanTags, type CursorContext, type ScannedTag } from './xml-scan.js';
+
+const QEMU_NS = 'http://libvirt.org/schemas/domain/qemu/1.0';
+
+export interface GrammarSupport extends GrammarCompletion, GrammarDocs {
+  /** `qdc lint`'s findings (grammar + semantic rules), with the compiler's own as given. */
+  lint(text: string, compilerDiagnostics: Diagnostic[]): Diagnostic[];
+}
+
+export function grammarSupport(settings: ServerSettings, log: (m: string) => void): GrammarSupport | undefined {
+  const dir = settings.schemaDir || defaultSchemaDir();
+  if (!dir) { log('qdc: no grammar directory found; grammar completion is off'); return undefined; }
+  let schema: Schema;
+  try {
+    schema = loadSchemaCached(join(dir, SCHEMA_ENTRY), true);
+  } catch (e) {
+    log(`qdc: cannot load the grammar from ${dir}: ${(e as Error).message}`);
+    return undefined;
+  }
+  return {
+    lint: (text, compilerDiagnostics) => lintText(text, { schema, compileCheck: () => compilerDiagnostics }),
+    complete: (doc, offset, ctx) => completeFromGrammar(schema, doc, offset, ctx),
+    documentation: (element, attribute, parents) => {
+      const el = qualify(element, parents);
+      const at = attribute ? { ns: attribute.includes(':') ? '' : '', local: attribute.replace(/^.*:/, '') } : undefined;
+      return documentationFor(schema, el, at);
+    },
+  };
+}
+
+function qualify(name: string, _parents?: string[]): { ns: string; local: string } {
+  const i = name.indexOf(':');
+  return i < 0 ? { ns: '', local: name } : { ns: name.slice(0, i) === 'qemu' ? QEMU_NS : '', local: name.slice(i + 1) };
+}
+
+const escapeAttr = (v: string): string => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;');
+
+/** A well-formed stand-in for the document up to the cursor: the text before the tag being
+ * edited, that tag rebuilt from what was typed (minus the attribute being edited), and end
+ * tags for every element still open. Returns it with the path to the probed element. */
+function repair(text: string, offset: number, ctx: CursorContext): { xml: string; path: number[]; probeTag?: ScannedTag } | undefined {
+  const tags = scanTags(text);
+  const inTag = ctx.kind === 'attribute-name' || ctx.kind === 'attribute-value' ? ctx.tag : undefined;
+  const cut = inTag ? inTag.start : ctx.kind === 'element-name' ? Math.max(0, text.lastIndexOf('<', offset - 1)) : offset;
+  const open = openElements(tags, cut);
+  let xml = text.slice(0, cut);
+  // an element whose start tag is unfinished before the cut cannot be repaired cheaply
+  if (/<[^>]*$/.test(xml.slice(open.length ? open[open.length - 1]!.end : 0).replace(/<!--[\s\S]*?-->/g, ''))) return undefined;
+  let probeTag: ScannedTag | undefined;
+  if (inTag) {
+    const keep = inTag.attrs.filter((a) => !(ctx.kind === 'attribute-value' && a.name === ctx.attribute) && a.quoted && a.valueEnd < text.length && text[a.valueEnd] === text[a.valueStart - 1]);
+    xml += `<${inTag.name}${keep.map((a) => ` ${a.name}='${escapeAttr(a.value)}'`).join('')}/>`;
+    probeTag = inTag;
+  }
+  for (let i = open.length - 1; i >= 0; i--) xml += `</${open[i]!.name}>`;
+  return { xml, path: [], probeTag };
+}
+
+function findProbe(root: XElement, text: string, ctx: CursorContext, offset: number): { element: XElement; childIndex?: number; attribute?: string } | undefined {
+  // the deepest element whose start tag begins at the same offset as the open element/tag
+  const tags = scanTags(text);
+  const inTag = ctx.kind === 'attribute-name' || ctx.kind === 'attribute-value' ? ctx.tag : undefined;
+  const cut = inTag ? inTag.start : ctx.kind === 'element-name' ? Math.max(0, text.lastIndexOf('<', offset - 1)) : offset;
+  const open = openElements(tags, cut);
+  let el = root;
+  // walk the repaired tree along the chain of open elements (root first)
+  for (let depth = 1; depth < open.length; depth++) {
+    const want = open[depth]!.start;
+    const next = el.children.find((c) => c.range.start.offset === want);
+    if (!next) return undefined;
+    el = next;
+  }
+  if (inTag) {
+    const child = open.length ? el.children.find((c) => c.range.start.offset === inTag.start) : root;
+    if (!child) return undefined;
+    return { element: child, attribute: ctx.kind === 'attribute-value' ? ctx.attribute : undefined };
+  }
+  return { element: el, childIndex: el.children.filter((c) => c.range.start.offset < cut).length };
+}
+
+function completeFromGrammar(schema: Schema, doc: TextDocument, offset: number, ctx: CursorContext): CompletionItem[] {
+  if (ctx.kind === 'text') return [];
+  const text = doc.getText();
+  const fixed = repair(text, offset, ctx);
+  if (!fixed) return [];
+  const parsed = parseXml(fixed.xml);
+  if (!parsed.root) return [];
+  const probe = findProbe(parsed.root, text, ctx, offset);
+  if (!probe) return [];
+  const exp = expectedAt(schema, parsed, probe);
+  const qemuPrefix = /xmlns:([\w.-]+)=["']http:\/\/libvirt\.org\/schemas\/domain\/qemu\/1\.0["']/.exec(text)?.[1] ?? 'qemu';
+  const nameOf = (n: { ns: string; local: string }): string => (n.ns === QEMU_NS ? `${qemuPrefix}:${n.local}` : n.local);
+  const range = (start: number, end = offset) => ({ start: doc.positionAt(start), end: doc.positionAt(end) });
+  if (ctx.kind === 'element-name') {
+    if (ctx.closing) return [];
+    return exp.elements.map((e) => {
+      const name = nameOf(e);
+      return {
+        label: name, kind: CompletionItemKind.Property, documentation: e.doc,
+        insertTextFormat: InsertTextFormat.Snippet, textEdit: { range: range(ctx.replaceStart), newText: `${name}$1>$0</${name}>` },
+      };
+    });
+  }
+  if (ctx.kind === 'attribute-name') {
+    return exp.attributes.filter((a) => !ctx.present.includes(a.local)).map((a) => ({
+      label: a.local, kind: CompletionItemKind.Field, documentation: a.doc,
+      insertTextFormat: InsertTextFormat.Snippet, textEdit: { range: range(ctx.replaceStart), newText: `${a.local}='$1'$0` },
+    }));
+  }
+  const values = exp.attributeValues ?? [];
+  const literals = values.filter((v): v is { kind: 'literal'; value: string } => v.kind === 'literal');
+  if (!literals.length && values.length) {
+    return [{ label: describeValues(values), kind: CompletionItemKind.Text, insertText: '', detail: 'expected value', textEdit: { range: range(ctx.replaceStart, ctx.replaceEnd), newText: ctx.value } }];
+  }
+  return literals.map((v) => ({ label: v.value, kind: CompletionItemKind.EnumMember, textEdit: { range: range(ctx.replaceStart, ctx.replaceEnd), newText: v.value } }));
+}
