@@ -83,7 +83,7 @@ export class QmpClient {
     const c = new QmpClient(stream);
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     await new Promise<QmpGreeting>((resolve, reject) => {
-      const timer = setTimeout(() => { c.fail(new QmpError(`no QMP greeting within ${timeoutMs} ms`, 'timeout')); }, timeoutMs);
+      const timer = setTimeout(() => { c.fail(new QmpError(`no QMP greeting within ${timeoutMs} ms`, 'timeout')); stream.destroy(); }, timeoutMs);
       c.greetingWaiter = {
         resolve: (g) => { clearTimeout(timer); resolve(g); },
         reject: (e) => { clearTimeout(timer); reject(e); },

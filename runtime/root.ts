@@ -49,3 +49,17 @@ export function resolveRoot(root: string | undefined, env: Record<string, string
 export function ensureRoot(layout: RootLayout): void {
   for (const d of layout.tree) mkdirSync(d, { recursive: true, mode: 0o700 });
 }
+
+/** sun_path holds 108 bytes including the terminating NUL. */
+export const UNIX_PATH_MAX = 107;
+
+/** Refuse UNIX socket paths the kernel cannot bind, before anything is started. */
+export function checkSocketPaths(paths: readonly string[], layout: RootLayout): void {
+  for (const p of paths) {
+    const bytes = Buffer.byteLength(p);
+    if (bytes > UNIX_PATH_MAX) {
+      const hint = layout.kind === 'embed' ? `use a shorter --root (now '${layout.root}', ${Buffer.byteLength(layout.root)} bytes)` : 'use --root with a short absolute path';
+      throw new RootError(`UNIX socket path is ${bytes} bytes, longer than the ${UNIX_PATH_MAX}-byte limit: ${p}; ${hint}`);
+    }
+  }
+}

@@ -1,0 +1,196 @@
+// Starting QEMU the way libvirt's qemu_process does: prepare the host (private dir, master
+// key, log), create the monitor socket ourselves and hand it to QEMU as an fd, spawn with -S,
+// run the plan's QMP steps, then `cont`. Any failure undoes everything it did, so a failed
+// start leaves no process, socket, pid file or record behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, chownSync, closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+import type { ConsoleEndpoint, Plan } from '../compiler/src/index.js';
+import type { RunAs } from './credentials.js';
+import { missingEmulatorError, RuntimeError } from './errors.js';
+import { QmpClient, QmpError, type ChardevInfo, type RunState } from './qmp.js';
+import { checkSocketPaths, ensureRoot, type RootLayout } from './root.js';
+import { isStale, pidAlive, processStart, StateStore, type DomainRecord } from './state.js';
+
+export type StartStage = 'compiled' | 'spawned' | 'qmp-ready' | 'running' | 'paused';
+
+export interface StartRequest {
+  layout: RootLayout;
+  /** Compile the domain for the id the runtime allocated. */
+  compile: (domainId: number) => Plan;
+  onPoweroff: string;
+  xmlFile?: string;
+  progress?: (stage: StartStage, detail: string) => void;
+  /** Runs with the vCPUs still stopped and console paths known (attach consoles here, so no output is lost). */
+  beforeCont?: (record: DomainRecord) => Promise<void> | void;
+  /** Lets Ctrl-C abort a start in progress. */
+  signal?: AbortSignal;
+  startTimeoutMs?: number;
+  /** qemu.conf user/group, when qdc may switch to them. */
+  runAs?: RunAs;
+}
+
+export interface Started { record: DomainRecord; plan: Plan; status: RunState }
+
+export function stateStore(layout: RootLayout): StateStore {
+  return new StateStore(layout.runDir);
+}
+
+/** The log file's last lines, for errors about a QEMU that died. */
+export function logTail(file: string, lines = 8, fromOffset = 0): string {
+  try {
+    const text = readFileSync(file, 'utf8').slice(fromOffset);
+    return text.trimEnd().split('\n').slice(-lines).join('\n');
+  } catch { return ''; }
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+/** Listen on the monitor path and return the listening fd. Node unlinks a listening socket's
+ *  path when the server closes, so bind a sibling name, rename it into place and close ours
+ *  once QEMU holds a copy of the fd. */
+async function listenMonitor(path: string): Promise<{ server: Server; fd: number }> {
+  const tmp = join(dirname(path), `.m${process.pid}`);
+  for (const f of [tmp, path]) { try { unlinkSync(f); } catch { /* not there */ } }
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ path: tmp, backlog: 4 }, () => resolve());
+  });
+  renameSync(tmp, path);
+  const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) { server.close(); throw new RuntimeError('cannot get the monitor socket fd from Node'); }
+  return { server, fd };
+}
+
+/** Pty paths are only known once QEMU opened them: fill them in from query-chardev. */
+export function resolveConsoles(consoles: ConsoleEndpoint[], chardevs: ChardevInfo[]): ConsoleEndpoint[] {
+  return consoles.map((c) => {
+    if (c.source !== 'pty' || c.path) return c;
+    const dev = chardevs.find((d) => d.label === `char${c.alias}`);
+    return dev?.filename.startsWith('pty:') ? { ...c, path: dev.filename.slice(4) } : c;
+  });
+}
+
+export async function startDomain(req: StartRequest): Promise<Started> {
+  const { layout } = req;
+  ensureRoot(layout);
+  const store = stateStore(layout);
+  const id = store.nextId();
+  const plan = req.compile(id);
+  const name = plan.domain.name;
+  req.progress?.('compiled', `${name} (id ${id})`);
+  checkSocketPaths([...plan.passFds.map((f) => f.path), ...plan.consoles.filter((c) => c.source === 'unix' && c.path).map((c) => c.path!)], layout);
+  try { statSync(plan.binary); accessSync(plan.binary, constants.X_OK); } catch { throw missingEmulatorError(plan.binary); }
+  const monitorFd = plan.passFds.find((f) => f.kind === 'monitor-socket');
+  if (!monitorFd) throw new RuntimeError('the plan has no monitor socket to pass');
+
+  const record: DomainRecord = {
+    name, uuid: plan.domain.uuid, id, state: 'starting', ownerPid: process.pid, emulator: plan.binary,
+    monitor: monitorFd.path, domainDir: plan.domainDir, log: join(layout.logDir, `${name}.log`),
+    consoles: plan.consoles, onPoweroff: req.onPoweroff, startedAt: new Date().toISOString(), xml: req.xmlFile,
+  };
+  if (!store.claim(record)) {
+    const existing = store.read(name);
+    if (existing && !isStale(existing)) {
+      throw new RuntimeError(`domain '${name}' is already ${existing.state === 'starting' ? 'starting' : 'running'} (pid ${existing.pid ?? existing.ownerPid})`, `stop it first: qdc stop ${name}${layout.kind === 'embed' ? ` --root ${layout.root}` : ''}`);
+    }
+    if (existing) store.remove(existing); else store.remove({ name, monitor: monitorFd.path, domainDir: plan.domainDir });
+    if (!store.claim(record)) throw new RuntimeError(`domain '${name}' is being started by another qdc`);
+  }
+
+  let child: ChildProcess | undefined;
+  let qmp: QmpClient | undefined;
+  let logOffset = 0;
+  let exited: Promise<never> | undefined;
+  try {
+    mkdirSync(plan.domainDir, { recursive: true, mode: 0o750 });
+    writeFileSync(join(plan.domainDir, 'master-key.aes'), randomBytes(32), { mode: 0o600 });
+    mkdirSync(layout.logDir, { recursive: true, mode: 0o700 });
+    const logFd = openSync(record.log, 'a', 0o600);
+    // Like libvirt's log: environment, binary, then one option (with its value) per line.
+    const words = [plan.binary, ...plan.argv].map(shellQuote);
+    const cmdline = words.map((w, i) => (i > 0 && w.startsWith('-') ? ' \\\n' : i > 0 ? ' ' : '') + w).join('');
+    const header = `${new Date().toISOString()}: starting up (qdc)\n${plan.env.map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')} \\\n${cmdline}\n`;
+    writeSync(logFd, header);
+    logOffset = statSync(record.log).size;
+    if (req.runAs) {
+      const { uid, gid } = req.runAs;
+      for (const f of [plan.domainDir, join(plan.domainDir, 'master-key.aes'), record.log]) chownSync(f, uid, gid);
+    }
+    const { server, fd } = await listenMonitor(monitorFd.path);
+    const stdio: (number | 'ignore')[] = ['ignore', logFd, logFd];
+    for (let i = 3; i <= monitorFd.fd; i++) stdio.push(i === monitorFd.fd ? fd : 'ignore');
+    try {
+      child = spawn(plan.binary, plan.argv, { env: Object.fromEntries(plan.env), cwd: '/', detached: true, stdio, uid: req.runAs?.uid, gid: req.runAs?.gid });
+    } finally {
+      closeSync(logFd);
+      server.close();
+    }
+    const spawned = child;
+    exited = new Promise<never>((_, reject) => {
+      spawned.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? missingEmulatorError(plan.binary) : new RuntimeError(`cannot start ${plan.binary}: ${e.message}`)));
+      spawned.once('exit', (code, sig) => {
+        const tail = logTail(record.log, 8, logOffset);
+        reject(new RuntimeError(`QEMU exited during start (${sig ? `signal ${sig}` : `status ${code}`})${tail ? `; last lines of ${record.log}:\n${tail}` : `; see ${record.log}`}`));
+      });
+    });
+    exited.catch(() => { /* observed through the races below */ });
+    const aborted = new Promise<never>((_, reject) => {
+      const onAbort = (): void => reject(new RuntimeError('start interrupted'));
+      if (req.signal?.aborted) onAbort(); else req.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => { /* observed through the races below */ });
+    const timeoutMs = req.startTimeoutMs ?? 30_000;
+    const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, exited!, aborted]);
+
+    if (spawned.pid === undefined) await race(new Promise<never>(() => {}));
+    record.pid = spawned.pid!;
+    record.pidStart = processStart(record.pid);
+    store.write(record);
+    req.progress?.('spawned', `pid ${record.pid}`);
+
+    qmp = await race(QmpClient.connect(monitorFd.path, { timeoutMs }));
+    let status: RunState = 'prelaunch';
+    for (const step of plan.qmp) {
+      if (step.execute === 'cont') {
+        record.consoles = resolveConsoles(record.consoles, await race(qmp.execute('query-chardev', undefined, { timeoutMs })));
+        await req.beforeCont?.(record);
+      }
+      const ret = await race(qmp.executeRaw(step.execute, step.arguments, { timeoutMs }));
+      if (step.execute === 'qmp_capabilities') req.progress?.('qmp-ready', monitorFd.path);
+      if (step.execute === 'query-status') status = (ret as { status: RunState }).status;
+      if (step.execute === 'cont') status = 'running';
+    }
+    if (!plan.qmp.some((s) => s.execute === 'cont')) {
+      record.consoles = resolveConsoles(record.consoles, await race(qmp.execute('query-chardev', undefined, { timeoutMs })));
+      await req.beforeCont?.(record);
+    }
+    record.state = status === 'running' ? 'running' : 'paused';
+    store.write(record);
+    req.progress?.(record.state === 'running' ? 'running' : 'paused', status);
+    qmp.close();
+    spawned.removeAllListeners('exit');
+    spawned.unref();
+    return { record, plan, status };
+  } catch (e) {
+    qmp?.close();
+    // A monitor that hung up usually means QEMU died: prefer the exit report with its log lines.
+    if (e instanceof QmpError && exited) {
+      const why = await Promise.race([exited.catch((err: unknown) => err), new Promise((r) => setTimeout(() => r(undefined), 1000))]);
+      if (why instanceof RuntimeError) e = why;
+    }
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const c = child;
+      const gone = new Promise<void>((r) => c.once('exit', () => r()));
+      c.kill('SIGKILL');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+    }
+    store.remove(record);
+    throw e instanceof QmpError ? new RuntimeError(`monitor: ${e.message}${pidAlive(record.pid) ? '' : `; see ${record.log}`}`) : e;
+  }
+}
