@@ -11,7 +11,7 @@ import {
 } from '../compiler/src/schema/index.js';
 import type { Diagnostic } from '../compiler/src/diagnostics.js';
 import { deserializeSchema, SCHEMA_FORMAT, serializeSchema } from '../compiler/src/schema/serialize.js';
-import { parseXml } from '../compiler/src/xml/parse.js';
+import { parseXml, type XmlDocument } from '../compiler/src/xml/parse.js';
 import { parseArgs, str, UsageError } from './args.js';
 
 export const LINT_USAGE = `usage: qdc lint FILE|DIR|GLOB… [options]
@@ -140,8 +140,8 @@ export interface LintOptions {
 }
 
 /** Lint one document's text; the findings are sorted by position. */
-export function lintText(text: string, o: LintOptions): Diagnostic[] {
-  const doc = parseXml(text);
+export function lintText(text: string, o: LintOptions, parsed?: XmlDocument): Diagnostic[] {
+  const doc = parsed ?? parseXml(text);
   if (!doc.root) return doc.diagnostics;
   if (doc.root.local !== 'domain' || doc.root.ns) {
     return [{ code: 'not-a-domain', severity: 'error', message: `not a domain XML document: the root element is <${doc.root.name}>, not <domain>`, range: doc.root.nameRange }];

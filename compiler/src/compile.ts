@@ -6,7 +6,7 @@ import type { Domain } from './model/domain.js';
 import type { Plan } from './plan/plan.js';
 import { lowerDomain, type LowerObserver } from './lower/index.js';
 import type { CompileOptions } from './lower/context.js';
-import { parseXml } from './xml/parse.js';
+import { parseXml, type XmlDocument } from './xml/parse.js';
 import { unusedNodes } from './xml/reader.js';
 
 export interface CompileResult {
@@ -20,8 +20,11 @@ export interface CompileResult {
 export interface ModelResult { domain?: Domain; diagnostics: Diagnostic[] }
 
 /** XML text → typed domain model, rejecting anything the model does not read. */
-export function parseDomain(text: string): ModelResult {
-  const doc = parseXml(text);
+/** XML text → typed domain model. `parsed` lets a caller that already parsed the text (the
+ * language server lints and compiles one parse) skip parsing again; a tree is built into a
+ * model once only, because building marks what it read. */
+export function parseDomain(text: string, parsed?: XmlDocument): ModelResult {
+  const doc = parsed ?? parseXml(text);
   if (!doc.root) return { diagnostics: doc.diagnostics };
   const sink = new DiagnosticSink();
   let domain: Domain;
@@ -38,8 +41,8 @@ export function parseDomain(text: string): ModelResult {
   return { domain, diagnostics: sink.items };
 }
 
-export function compile(text: string, opts: CompileOptions & { nowEpochSeconds?: number }): CompileResult {
-  const parsed = parseDomain(text);
+export function compile(text: string, opts: CompileOptions & { nowEpochSeconds?: number; document?: XmlDocument }): CompileResult {
+  const parsed = parseDomain(text, opts.document);
   if (!parsed.domain || parsed.diagnostics.some((d) => d.severity === 'error')) return parsed;
   const sink = new DiagnosticSink();
   sink.items.push(...parsed.diagnostics);

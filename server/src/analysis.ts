@@ -2,7 +2,8 @@
 // the aliases in the document and the devices the compiler emits. Computed by the same
 // compiler functions the CLI uses.
 import {
-  compile, parseDomain, plannedDevices, type CompileOptions, type Diagnostic, type Plan, type PlannedDevice, type QemuCaps,
+  compile, parseDomain, parseXml, plannedDevices, type CompileOptions, type Diagnostic, type Plan, type PlannedDevice, type QemuCaps,
+  type XmlDocument,
 } from '../../compiler/src/index.js';
 import { scanTags, type ScannedTag } from './xml-scan.js';
 
@@ -18,6 +19,10 @@ export interface DocumentAnalysis {
   aliasUses: AliasUse[];
   emulator?: string;
   caps?: QemuCaps;
+  /** The one parse of this version, shared by the compiler and the lint checks. */
+  xml: XmlDocument;
+  /** The tolerant scan of this version (works on malformed text too). */
+  tags: ScannedTag[];
 }
 
 const QEMU_NS_PREFIX_DEVICE = /(^|:)device$/;
@@ -50,11 +55,12 @@ export function analyse(text: string, options: CompileOptions | undefined): Docu
     const close = tags[emulatorTag + 1];
     if (close?.closing) emulator = text.slice(open.end, close.start).trim() || undefined;
   }
-  const base = { text, aliasDecls: decls, aliasUses: uses, emulator, caps: options?.caps };
+  const xml = parseXml(text);
+  const base = { text, aliasDecls: decls, aliasUses: uses, emulator, caps: options?.caps, xml, tags };
   if (!options) {
-    const parsed = parseDomain(text);
+    const parsed = parseDomain(text, xml);
     return { ...base, diagnostics: parsed.diagnostics, devices: [] };
   }
-  const r = compile(text, { ...options, nowEpochSeconds: Math.floor(Date.now() / 1000) });
+  const r = compile(text, { ...options, nowEpochSeconds: Math.floor(Date.now() / 1000), document: xml });
   return { ...base, diagnostics: r.diagnostics, plan: r.plan, devices: r.plan ? plannedDevices(r.plan) : r.devices ?? [] };
 }

@@ -6,7 +6,6 @@ import type { Diagnostic } from '../../compiler/src/index.js';
 import type { DocumentAnalysis } from './analysis.js';
 import { deviceProps } from './completion.js';
 import { overrideTypeFor } from './qemu-knowledge.js';
-import { scanTags } from './xml-scan.js';
 
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information } as const;
 
@@ -32,8 +31,7 @@ const TAINT: Record<string, string> = {
 
 export function editorWarnings(doc: TextDocument, a: DocumentAnalysis): LspDiagnostic[] {
   const out: LspDiagnostic[] = [];
-  const text = doc.getText();
-  const tags = scanTags(text);
+  const tags = a.tags;
   let alias: string | undefined;
   for (const t of tags) {
     const i = t.name.indexOf(':');

@@ -6,7 +6,7 @@ import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscod
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { join } from 'node:path';
 import {
-  describeValues, documentationFor, expectedAt, parseXml, SCHEMA_ENTRY, type Diagnostic, type Schema,
+  describeValues, documentationFor, expectedAt, parseXml, SCHEMA_ENTRY, type Diagnostic, type Schema, type XmlDocument,
 } from '../../compiler/src/index.js';
 import type { XElement } from '../../compiler/src/xml/parse.js';
 import { defaultSchemaDir, lintText, loadSchemaCached } from '../../cli/lint.js';
@@ -19,7 +19,7 @@ const QEMU_NS = 'http://libvirt.org/schemas/domain/qemu/1.0';
 
 export interface GrammarSupport extends GrammarCompletion, GrammarDocs {
   /** `qdc lint`'s findings (grammar + semantic rules), with the compiler's own as given. */
-  lint(text: string, compilerDiagnostics: Diagnostic[]): Diagnostic[];
+  lint(text: string, compilerDiagnostics: Diagnostic[], parsed?: XmlDocument): Diagnostic[];
 }
 
 export function grammarSupport(settings: ServerSettings, log: (m: string) => void): GrammarSupport | undefined {
@@ -33,7 +33,7 @@ export function grammarSupport(settings: ServerSettings, log: (m: string) => voi
     return undefined;
   }
   return {
-    lint: (text, compilerDiagnostics) => lintText(text, { schema, compileCheck: () => compilerDiagnostics }),
+    lint: (text, compilerDiagnostics, parsed) => lintText(text, { schema, compileCheck: () => compilerDiagnostics }, parsed),
     complete: (doc, offset, ctx) => completeFromGrammar(schema, doc, offset, ctx),
     documentation: (element, attribute, parents) => {
       const el = qualify(element, parents);

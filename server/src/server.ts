@@ -56,7 +56,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       }
       const a = analysisOf(doc);
       // `qdc lint`'s checks (grammar + semantic rules) plus the compiler's, as the CLI gives them
-      const found = grammar ? grammar.lint(doc.getText(), a.diagnostics) : a.diagnostics;
+      const found = grammar ? grammar.lint(doc.getText(), a.diagnostics, a.xml) : a.diagnostics;
       const diags = found.map((d) => toLsp(doc, d));
       diags.push(...editorWarnings(doc, a));
       const problem = inputs.options().problem;
@@ -69,8 +69,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   const schedule = (doc: TextDocument): void => {
     clearTimeout(timers.get(doc.uri));
-    // coalesce bursts of keystrokes; short enough to stay well under 50 ms
-    timers.set(doc.uri, setTimeout(() => { timers.delete(doc.uri); const d = documents.get(doc.uri); if (d) validate(d); }, 10));
+    // coalesce the edits that arrive together (one read from the client); anything longer
+    // only adds latency, since a compile of even a large domain takes a few tens of ms
+    timers.set(doc.uri, setTimeout(() => { timers.delete(doc.uri); const d = documents.get(doc.uri); if (d) validate(d); }, 2));
   };
 
   const applySettings = (s: unknown): void => {

@@ -103,7 +103,17 @@ class Parser {
     }
     return prefix === 'xml' ? XML_NS : null;
   }
-  private pos(o: number): Position { return positionAt(this.lines, o); }
+  // Positions are asked for in (nearly) increasing order while parsing: walk forward from
+  // the last line found instead of searching every time.
+  private line = 0;
+  private pos(o: number): Position {
+    const ls = this.lines;
+    let l = this.line;
+    if (o < ls[l]!) return positionAt(ls, o);
+    while (l + 1 < ls.length && ls[l + 1]! <= o) l++;
+    this.line = l;
+    return { line: l + 1, column: o - ls[l]! + 1, offset: o };
+  }
 
   document(): XElement {
     const s = this.s;
