@@ -50,6 +50,11 @@ const time = (args) => {
   return median(t);
 };
 const nodeStart = time(['-e', '0']);
-const qdcCold = time([join(root, 'dist/qdc.js'), 'compile', xml, '--caps-file', capsFile, '--format', 'json']);
-console.log(`cold start: node -e 0 ${nodeStart.toFixed(1)} ms, qdc compile ${qdcCold.toFixed(1)} ms, ratio ${(qdcCold / nodeStart).toFixed(2)}x (target <= 1.3x; virsh domxml-to-native ~66 ms)`);
+const args = [join(root, 'dist/qdc.js'), 'compile', xml, '--caps-file', capsFile, '--format', 'json'];
+const qdcCold = time(args);
+process.env.QDC_NO_CODE_CACHE = '1';
+const qdcNoCache = time(args);
+delete process.env.QDC_NO_CODE_CACHE;
+console.log(`cold start (a new process per call): node -e 0 ${nodeStart.toFixed(1)} ms, qdc compile ${qdcCold.toFixed(1)} ms, ratio ${(qdcCold / nodeStart).toFixed(2)}x (target <= 1.3x; virsh domxml-to-native ~66 ms)`);
+console.log(`  without V8's code cache (the very first run after an install): ${qdcNoCache.toFixed(1)} ms, ${(qdcNoCache / nodeStart).toFixed(2)}x`);
 console.log(`NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? `set (${process.env.NODE_EXTRA_CA_CERTS}): adds ~85 ms to every node start` : 'not set'}`);

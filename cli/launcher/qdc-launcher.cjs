@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// qdc's entry: runs the CLI bundle (qdc-main.js) through V8's code cache. Compiling the
+// bundle is a large part of a short command's start-up; the cache (in $XDG_CACHE_HOME/qdc,
+// keyed by node version and the bundle's size and mtime) skips it on every later run.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const Module = require('node:module');
+
+const file = path.join(__dirname, 'qdc-main.js');
+const source = fs.readFileSync(file, 'utf8');
+let cacheFile;
+let cachedData;
+if (!process.env.QDC_NO_CODE_CACHE) {
+  try {
+    const st = fs.statSync(file);
+    const home = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
+    cacheFile = path.join(process.env.QDC_CACHE_DIR || path.join(home, 'qdc'), `code-${process.version}-${st.size}-${Math.floor(st.mtimeMs)}.bin`);
+    cachedData = fs.readFileSync(cacheFile);
+  } catch { /* no cache yet */ }
+}
+const script = new vm.Script(Module.wrap(source), { filename: file, cachedData, importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+if (cacheFile && (!cachedData || script.cachedDataRejected)) {
+  // written once the command ran, so the functions it compiled lazily are in the cache too
+  process.once('exit', () => {
+    try {
+      fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+      const tmp = `${cacheFile}.${process.pid}`;
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, cacheFile);
+    } catch { /* a cache that cannot be written only costs time */ }
+  });
+}
+const mod = new Module(file, module);
+mod.filename = file;
+mod.paths = Module._nodeModulePaths(__dirname);
+script.runInThisContext().call(mod.exports, mod.exports, (id) => mod.require(id), mod, file, __dirname);
