@@ -63,7 +63,9 @@ async function main() {
     const qdcRoot = join(tmp, 'root');
     mkdirSync(join(data, 'User'), { recursive: true });
     mkdirSync(ws, { recursive: true });
-    const env = { ...process.env, HOME: tmp, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_DATA_HOME: join(tmp, 'share'), XDG_CACHE_HOME: join(tmp, 'cache') };
+    // TMPDIR too: VS Code puts its IPC and git sockets there, and nothing may be left behind
+    mkdirSync(join(tmp, 't'), { recursive: true });
+    const env = { ...process.env, HOME: tmp, TMPDIR: join(tmp, 't'), XDG_CONFIG_HOME: join(tmp, 'config'), XDG_DATA_HOME: join(tmp, 'share'), XDG_CACHE_HOME: join(tmp, 'cache') };
     sh(codeServer, ['--install-extension', vsix, '--extensions-dir', ext, '--user-data-dir', data], { env });
 
     // the workspace: a broken domain and the hello guest
