@@ -169,24 +169,18 @@ async function waitFor(pred, ms, why) {
   throw new Error(typeof why === 'function' ? why() : why);
 }
 
-async function quickOpen(page, name) {
-  await page.keyboard.press('Control+P');
+/** Open a quick-input list with `key`, type `text` and click the row that shows `text`. */
+async function pickFromQuickInput(page, key, text) {
+  await page.keyboard.press(key);
   await page.waitForSelector('.quick-input-widget input', { timeout: 15000 });
-  await page.keyboard.type(name);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  await page.keyboard.type(text);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
   await row.waitFor({ timeout: 15000 });
   await row.click();
-  await page.waitForSelector(`.tab[aria-label*="${name}"], .tab[title*="${name}"]`, { timeout: 15000 }).catch(() => {});
 }
 
-async function command(page, name) {
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget input', { timeout: 15000 });
-  await page.keyboard.type(name);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-  await row.waitFor({ timeout: 15000 });
-  await row.click();
-}
+const quickOpen = (page, name) => pickFromQuickInput(page, 'Control+P', name);
+const command = (page, name) => pickFromQuickInput(page, 'F1', name);
 
 async function goTo(page, line, col) {
   await page.keyboard.press('Control+G');

@@ -21,42 +21,36 @@ function pushName(out: Map<string, ExpectedName>, nc: NameClass, doc: string | u
   }
 }
 
-/** Elements that may start here. */
-export function expectedElements(p: Pattern): ExpectedName[] {
-  const out = new Map<string, ExpectedName>();
+/** Visit the leaf patterns state `p` can match next. In 'content' mode a group's second
+ * part counts only once its first part may be empty (elements and text come in order);
+ * in 'attributes' mode every part counts (attributes come in any order). */
+function forEachNext(p: Pattern, mode: 'content' | 'attributes', leaf: (q: Pattern) => void): void {
   const seen = new Set<Pattern>();
   const walk = (q: Pattern): void => {
     if (seen.has(q)) return;
     seen.add(q);
     switch (q.k) {
       case 'choice': case 'interleave': walk(q.a); walk(q.b); break;
-      case 'group': walk(q.a); if (q.a.nullable) walk(q.b); break;
+      case 'group': walk(q.a); if (mode === 'attributes' || q.a.nullable) walk(q.b); break;
       case 'after': walk(q.a); break;
       case 'oneOrMore': walk(q.p); break;
-      case 'element': pushName(out, q.nc, q.doc); break;
-      default: break;
+      default: leaf(q);
     }
   };
   walk(p);
+}
+
+/** Elements that may start here. */
+export function expectedElements(p: Pattern): ExpectedName[] {
+  const out = new Map<string, ExpectedName>();
+  forEachNext(p, 'content', (q) => { if (q.k === 'element') pushName(out, q.nc, q.doc); });
   return [...out.values()];
 }
 
 /** Attributes that may still appear (before the start tag closes). */
 export function expectedAttributes(p: Pattern): ExpectedName[] {
   const out = new Map<string, ExpectedName>();
-  const seen = new Set<Pattern>();
-  const walk = (q: Pattern): void => {
-    if (seen.has(q)) return;
-    seen.add(q);
-    switch (q.k) {
-      case 'choice': case 'interleave': case 'group': walk(q.a); walk(q.b); break;
-      case 'after': walk(q.a); break;
-      case 'oneOrMore': walk(q.p); break;
-      case 'attribute': pushName(out, q.nc, q.doc); break;
-      default: break;
-    }
-  };
-  walk(p);
+  forEachNext(p, 'attributes', (q) => { if (q.k === 'attribute') pushName(out, q.nc, q.doc); });
   return [...out.values()];
 }
 
@@ -113,20 +107,8 @@ function valuesOf(p: Pattern, out: ExpectedValue[], seen: Set<string>): void {
 export function expectedAttributeValues(p: Pattern, ns: string, local: string, contains: (nc: NameClass) => boolean): ExpectedValue[] {
   const out: ExpectedValue[] = [];
   const seenValues = new Set<string>();
-  const seen = new Set<Pattern>();
-  const walk = (q: Pattern): void => {
-    if (seen.has(q)) return;
-    seen.add(q);
-    switch (q.k) {
-      case 'choice': case 'interleave': case 'group': walk(q.a); walk(q.b); break;
-      case 'after': walk(q.a); break;
-      case 'oneOrMore': walk(q.p); break;
-      case 'attribute': if (contains(q.nc)) valuesOf(q.p, out, seenValues); break;
-      default: break;
-    }
-  };
   void ns; void local;
-  walk(p);
+  forEachNext(p, 'attributes', (q) => { if (q.k === 'attribute' && contains(q.nc)) valuesOf(q.p, out, seenValues); });
   return out;
 }
 
@@ -134,20 +116,9 @@ export function expectedAttributeValues(p: Pattern, ns: string, local: string, c
 export function expectedTextValues(p: Pattern): ExpectedValue[] {
   const out: ExpectedValue[] = [];
   const seenValues = new Set<string>();
-  const seen = new Set<Pattern>();
-  const walk = (q: Pattern): void => {
-    if (seen.has(q)) return;
-    seen.add(q);
-    switch (q.k) {
-      case 'choice': case 'interleave': walk(q.a); walk(q.b); break;
-      case 'group': walk(q.a); if (q.a.nullable) walk(q.b); break;
-      case 'after': walk(q.a); break;
-      case 'oneOrMore': walk(q.p); break;
-      case 'value': case 'data': case 'text': case 'list': valuesOf(q, out, seenValues); break;
-      default: break;
-    }
-  };
-  walk(p);
+  forEachNext(p, 'content', (q) => {
+    if (q.k === 'value' || q.k === 'data' || q.k === 'text' || q.k === 'list') valuesOf(q, out, seenValues);
+  });
   return out;
 }
 
