@@ -22,7 +22,9 @@ const USB_MODELS: Record<string, { driver: string; connect: PciConnect; flag?: s
   'qemu-xhci': { driver: 'qemu-xhci', connect: 'pcie' },
 };
 
-const SCSI_MODELS: Record<string, { driver: string; connect: PciConnect }> = {
+// ibmvscsi sits on the spapr-vio bus (no PCI slot): libvirt formats it on any machine
+const SCSI_MODELS: Record<string, { driver: string; connect: PciConnect | null }> = {
+  'ibmvscsi': { driver: 'spapr-vscsi', connect: null },
   'lsilogic': { driver: 'lsi', connect: 'pci' },
   'virtio-scsi': { driver: 'virtio-scsi-pci', connect: 'pcie' },
   'virtio-transitional': { driver: 'virtio-scsi-pci-transitional', connect: 'pci' },
@@ -120,7 +122,7 @@ export const controllerFamily: Family<'controller'> = {
     switch (c.type) {
       case 'pci': return PCI_MODELS[c.model!]?.connect ?? null;
       case 'usb': return USB_MODELS[c.model!]?.connect ?? 'pci';
-      case 'scsi': return SCSI_MODELS[c.model!]?.connect ?? 'pci';
+      case 'scsi': { const m = SCSI_MODELS[c.model!]; return m ? m.connect : 'pci'; }
       case 'virtio-serial': return c.model === 'virtio-transitional' ? 'pci' : 'pcie';
       case 'sata': return 'pci';
       case 'ide': return 'pci';
@@ -140,6 +142,13 @@ export const controllerFamily: Family<'controller'> = {
 
 function addrProps(c: Controller, ctx: LowerContext): Record<string, unknown> {
   return c.info.address?.type === 'pci' ? pciDeviceProps(ctx, c.info.address) : {};
+}
+
+/** libvirt's spapr-vio register for a vscsi controller: 0x2000, the next free one after it
+ * for each further controller, in index order. */
+function spaprVioReg(c: Controller, ctx: LowerContext): number {
+  const vio = devicesOf(ctx.domain.devices, 'controller').filter((x) => x.type === 'scsi' && x.model === 'ibmvscsi').sort((a, b) => a.index - b.index);
+  return 0x2000 + vio.indexOf(c);
 }
 
 function lowerController(c: Controller, ctx: LowerContext): void {
@@ -191,6 +200,7 @@ function lowerController(c: Controller, ctx: LowerContext): void {
       const m = SCSI_MODELS[c.model!];
       if (!m) ctx.unsupported(`SCSI controller model '${c.model}'`, c.info.range);
       const props: Record<string, unknown> = { driver: m!.driver, id };
+      if (c.model === 'ibmvscsi') props.reg = spaprVioReg(c, ctx);
       if (c.model!.startsWith('virtio')) {
         if (c.driver.queues !== undefined) props.num_queues = c.driver.queues;
         if (c.driver.cmdPerLun !== undefined) props.cmd_per_lun = c.driver.cmdPerLun;

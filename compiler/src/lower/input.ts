@@ -8,8 +8,7 @@ import { virtioProps } from './virtio.js';
 
 function virtioDriver(i: Input): string {
   const base = { mouse: 'virtio-mouse', keyboard: 'virtio-keyboard', tablet: 'virtio-tablet', passthrough: 'virtio-input-host', evdev: '' }[i.type];
-  const suffix = i.model === 'virtio-transitional' ? '-pci-transitional' : i.model === 'virtio-non-transitional' ? '-pci-non-transitional' : '-pci';
-  return base + suffix;
+  return `${base}-pci`;
 }
 
 export const inputFamily: Family<'input'> = {
@@ -19,10 +18,14 @@ export const inputFamily: Family<'input'> = {
     for (const d of devs) if (!d.info.alias) d.info.alias = `input${n++}`;
   },
   pciConnect(d) {
-    return d.bus === 'virtio' ? (d.model === 'virtio-transitional' ? 'pci' : 'pcie') : null;
+    return d.bus === 'virtio' ? 'pcie' : null;
   },
   lower(devs, ctx: LowerContext) {
     for (const i of devs) {
+      // virtio-input devices exist only as modern virtio 1.0 devices
+      if (i.model === 'virtio-transitional' || i.model === 'virtio-non-transitional') {
+        ctx.fail('unsupported-model', `virtio (non-)transitional models are not supported for input type=${i.type}`, i.info.range);
+      }
       if (i.bus === 'ps2') {
         if (i.type === 'tablet') ctx.fail('invalid-input', 'a tablet cannot be on the ps2 bus', i.info.range);
         continue; // the i8042 controller provides both
