@@ -178,6 +178,21 @@ class Parser {
   }
 
   private name(): string {
+    // fast path: ASCII names (all of libvirt's), the full XML Name rule otherwise
+    const s = this.s;
+    const start = this.i;
+    let j = start;
+    const c0 = s.charCodeAt(j);
+    if ((c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90) || c0 === 95 || c0 === 58) {
+      j++;
+      for (;;) {
+        const c = s.charCodeAt(j);
+        if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 58 || c === 45 || c === 46) j++;
+        else break;
+      }
+      const c = s.charCodeAt(j);
+      if (!(c >= 0x80)) { this.i = j; return s.slice(start, j); }
+    }
     NAME_RE.lastIndex = this.i;
     const m = NAME_RE.exec(this.s);
     if (!m) this.fail(this.i < this.s.length ? `unexpected character '${this.s[this.i]}'` : 'unexpected end of document');
@@ -186,6 +201,13 @@ class Parser {
   }
 
   private decode(raw: string, at: number, attr: boolean): string {
+    // fast path: nothing to check or replace (no control characters, '&' or U+FFFE/FFFF)
+    let plain = true;
+    for (let k = 0; k < raw.length; k++) {
+      const c = raw.charCodeAt(k);
+      if (c < 32 ? attr || c === 13 || (c !== 9 && c !== 10) : c === 38 || c >= 0xfffe) { plain = false; break; }
+    }
+    if (plain) return raw;
     if (BAD_CHAR.test(raw)) this.fail('character not allowed in XML', at + raw.search(BAD_CHAR));
     let v = raw;
     if (v.includes('\r')) v = v.replace(/\r\n?/g, '\n');
@@ -309,7 +331,8 @@ class Parser {
       }
       if (s.startsWith('<?', lt)) { this.pi(); continue; }
       if (s.startsWith('<!', lt)) this.fail('markup declarations are not allowed inside elements');
-      if (!NAME_START.test(s[lt + 1] ?? '')) this.fail("'<' must start a tag (write &lt; in text)", lt);
+      const c1 = s.charCodeAt(lt + 1);
+      if (!((c1 >= 97 && c1 <= 122) || (c1 >= 65 && c1 <= 90) || c1 === 95 || c1 === 58) && !NAME_START.test(s[lt + 1] ?? '')) this.fail("'<' must start a tag (write &lt; in text)", lt);
       el.children.push(this.element(el, ns));
     }
   }
