@@ -16,18 +16,8 @@ describe('neovim as LSP client', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'qdc-nvim-'));
     try {
       const doc = join(tmp, 'domain.xml');
-      writeFileSync(doc, `<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
-  <name>nvim</name>
-  <memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    <frobnicator/>
-  </devices>
-  <qemu:capabilities>
-    <qemu:add capability='vi'/>
-  </qemu:capabilities>
-</domain>
-`);
+      // the editor tests' shared broken domain (an unknown element, an empty capability name)
+      writeFileSync(doc, readFileSync(join(ROOT, 'fixtures/domains/editor-broken.xml'), 'utf8').replace("capability=''", "capability='vi'"));
       const out = join(tmp, 'out.json');
       const r = spawnSync('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-c', `luafile ${join(ROOT, 'test/nvim/lsp-check.lua')}`], {
         env: { ...process.env, QDC_NVIM_OUT: out, QDC_BIN: join(ROOT, 'dist/qdc.js'), QDC_CAPS_FILE: join(CONFORMANCE_DIR, 'tests/qemucapabilitiesdata/caps_8.0.0.x86_64.xml'), QDC_NVIM_DOC: doc, HOME: tmp, XDG_CONFIG_HOME: tmp, XDG_DATA_HOME: tmp, XDG_STATE_HOME: tmp },

@@ -70,18 +70,7 @@ async function main() {
 
     // the workspace: a broken domain and the hello guest
     const caps = process.env.QDC_VSCODE_CAPS ?? join(root, '../shared/conformance/tests/qemucapabilitiesdata/caps_8.0.0.x86_64.xml');
-    writeFileSync(join(ws, 'broken.domain.xml'), `<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
-  <name>broken</name>
-  <memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    <frobnicator/>
-  </devices>
-  <qemu:capabilities>
-    <qemu:add capability=''/>
-  </qemu:capabilities>
-</domain>
-`);
+    copyFileSync(join(root, 'fixtures/domains/editor-broken.xml'), join(ws, 'broken.domain.xml'));
     const hello = prepareHello(ws);
     writeFileSync(join(data, 'User/settings.json'), JSON.stringify({
       'qdc.capsFile': caps, 'qdc.root': qdcRoot, 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false,
