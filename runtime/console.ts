@@ -60,7 +60,7 @@ function tailLink(path: string, fromOffset: number, isDone: () => boolean): Cons
   const ends: (() => void)[] = [];
   const buf = Buffer.alloc(65536);
   let closed = false;
-  const timer = setInterval(() => {
+  const drain = (): void => {
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, offset);
       if (n <= 0) break;
@@ -68,9 +68,13 @@ function tailLink(path: string, fromOffset: number, isDone: () => boolean): Cons
       const chunk = Buffer.from(buf.subarray(0, n));
       for (const f of datas) f(chunk);
     }
+  };
+  const timer = setInterval(() => {
+    drain();
     if (isDone()) { stop(); for (const f of ends) f(); }
   }, 50);
-  const stop = (): void => { if (!closed) { closed = true; clearInterval(timer); closeSync(fd); } };
+  // what the guest wrote since the last poll is still delivered, e.g. just before it powered off
+  const stop = (): void => { if (!closed) { closed = true; clearInterval(timer); try { drain(); } finally { closeSync(fd); } } };
   return {
     onData: (fn) => datas.push(fn),
     onEnd: (fn) => ends.push(fn),

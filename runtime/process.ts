@@ -4,14 +4,14 @@
 // start leaves no process, socket, pid file or record behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chownSync, closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { dirname, join } from 'node:path';
+import { accessSync, chownSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ConsoleEndpoint, Plan } from '../compiler/src/index.js';
 import type { RunAs } from './credentials.js';
 import { missingEmulatorError, RuntimeError } from './errors.js';
 import { QmpClient, QmpError, type ChardevInfo, type RunState } from './qmp.js';
-import { checkSocketPaths, ensureRoot, type RootLayout } from './root.js';
+import { HostHandles, openPassedFds, preflight, startHelpers, writePlanFiles } from './host-resources.js';
+import { ensureRoot, type RootLayout } from './root.js';
 import { isStale, pidAlive, processStart, StateStore, type DomainRecord } from './state.js';
 
 export type StartStage = 'compiled' | 'spawned' | 'qmp-ready' | 'running' | 'paused';
@@ -50,23 +50,6 @@ function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
-/** Listen on the monitor path and return the listening fd. Node unlinks a listening socket's
- *  path when the server closes, so bind a sibling name, rename it into place and close ours
- *  once QEMU holds a copy of the fd. */
-async function listenMonitor(path: string): Promise<{ server: Server; fd: number }> {
-  const tmp = join(dirname(path), `.m${process.pid}`);
-  for (const f of [tmp, path]) { try { unlinkSync(f); } catch { /* not there */ } }
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ path: tmp, backlog: 4 }, () => resolve());
-  });
-  renameSync(tmp, path);
-  const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) { server.close(); throw new RuntimeError('cannot get the monitor socket fd from Node'); }
-  return { server, fd };
-}
-
 /** Pty paths are only known once QEMU opened them: fill them in from query-chardev. */
 export function resolveConsoles(consoles: ConsoleEndpoint[], chardevs: ChardevInfo[]): ConsoleEndpoint[] {
   return consoles.map((c) => {
@@ -84,10 +67,10 @@ export async function startDomain(req: StartRequest): Promise<Started> {
   const plan = req.compile(id);
   const name = plan.domain.name;
   req.progress?.('compiled', `${name} (id ${id})`);
-  checkSocketPaths([...plan.passFds.map((f) => f.path), ...plan.consoles.filter((c) => c.source === 'unix' && c.path).map((c) => c.path!)], layout);
-  try { statSync(plan.binary); accessSync(plan.binary, constants.X_OK); } catch { throw missingEmulatorError(plan.binary); }
   const monitorFd = plan.passFds.find((f) => f.kind === 'monitor-socket');
   if (!monitorFd) throw new RuntimeError('the plan has no monitor socket to pass');
+  preflight(plan, layout);
+  try { statSync(plan.binary); accessSync(plan.binary, constants.X_OK); } catch { throw missingEmulatorError(plan.binary); }
 
   const record: DomainRecord = {
     name, uuid: plan.domain.uuid, id, state: 'starting', ownerPid: process.pid, emulator: plan.binary,
@@ -104,6 +87,7 @@ export async function startDomain(req: StartRequest): Promise<Started> {
   }
 
   let child: ChildProcess | undefined;
+  const handles = new HostHandles();
   let qmp: QmpClient | undefined;
   let logOffset = 0;
   let exited: Promise<never> | undefined;
@@ -122,14 +106,26 @@ export async function startDomain(req: StartRequest): Promise<Started> {
       const { uid, gid } = req.runAs;
       for (const f of [plan.domainDir, join(plan.domainDir, 'master-key.aes'), record.log]) chownSync(f, uid, gid);
     }
-    const { server, fd } = await listenMonitor(monitorFd.path);
-    const stdio: (number | 'ignore')[] = ['ignore', logFd, logFd];
-    for (let i = 3; i <= monitorFd.fd; i++) stdio.push(i === monitorFd.fd ? fd : 'ignore');
+    const timeoutMs = req.startTimeoutMs ?? 30_000;
+    const save = (): void => store.write(record);
+    const aborted = new Promise<never>((_, reject) => {
+      const onAbort = (): void => reject(new RuntimeError('start interrupted'));
+      if (req.signal?.aborted) onAbort(); else req.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => { /* observed through the races below */ });
     try {
+      writePlanFiles(plan, record, save);
+      if (req.runAs) for (const f of plan.files ?? []) chownSync(f.path, req.runAs.uid, req.runAs.gid);
+      await openPassedFds(plan, layout, record, handles, save);
+      await startHelpers(plan, layout, record, handles, save, timeoutMs, aborted, req.signal, req.runAs);
+      // Every fd at exactly the number the plan gave it; the gaps get nothing.
+      const stdio: (number | 'ignore')[] = ['ignore', logFd, logFd];
+      const top = Math.max(2, ...handles.fds.keys());
+      for (let i = 3; i <= top; i++) stdio.push(handles.fds.get(i) ?? 'ignore');
       child = spawn(plan.binary, plan.argv, { env: Object.fromEntries(plan.env), cwd: '/', detached: true, stdio, uid: req.runAs?.uid, gid: req.runAs?.gid });
     } finally {
       closeSync(logFd);
-      server.close();
+      handles.close();
     }
     const spawned = child;
     exited = new Promise<never>((_, reject) => {
@@ -140,13 +136,8 @@ export async function startDomain(req: StartRequest): Promise<Started> {
       });
     });
     exited.catch(() => { /* observed through the races below */ });
-    const aborted = new Promise<never>((_, reject) => {
-      const onAbort = (): void => reject(new RuntimeError('start interrupted'));
-      if (req.signal?.aborted) onAbort(); else req.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    aborted.catch(() => { /* observed through the races below */ });
-    const timeoutMs = req.startTimeoutMs ?? 30_000;
-    const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, exited!, aborted]);
+    const helperExits = handles.helpers.map((h) => h.exited);
+    const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, exited!, aborted, ...helperExits]);
 
     if (spawned.pid === undefined) await race(new Promise<never>(() => {}));
     record.pid = spawned.pid!;
@@ -176,6 +167,7 @@ export async function startDomain(req: StartRequest): Promise<Started> {
     qmp.close();
     spawned.removeAllListeners('exit');
     spawned.unref();
+    handles.release();
     return { record, plan, status };
   } catch (e) {
     qmp?.close();
@@ -190,7 +182,9 @@ export async function startDomain(req: StartRequest): Promise<Started> {
       c.kill('SIGKILL');
       await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
     }
+    handles.close();
     store.remove(record);
+    handles.release();
     throw e instanceof QmpError ? new RuntimeError(`monitor: ${e.message}${pidAlive(record.pid) ? '' : `; see ${record.log}`}`) : e;
   }
 }

@@ -26,6 +26,23 @@ export interface DomainRecord {
   onPoweroff: string;
   startedAt: string;
   xml?: string;
+  /** Listening sockets we created for QEMU or its helpers (unlinked on cleanup; the monitor is `monitor`). */
+  sockets?: string[];
+  /** Directories we created for sockets outside the private dir (the channel dir). */
+  dirs?: string[];
+  /** The plan's files we wrote. */
+  files?: string[];
+  /** Helper daemons started with the domain, ended with it. */
+  helpers?: HelperRecord[];
+}
+
+export interface HelperRecord {
+  kind: 'pr-helper' | 'virtiofsd';
+  binary: string;
+  socket: string;
+  log: string;
+  pid?: number;
+  pidStart?: string;
 }
 
 export class StateStore {
@@ -61,10 +78,12 @@ export class StateStore {
       .sort((a, b) => a.id - b.id);
   }
 
-  /** Remove every trace of a domain's run: record, pid file, monitor socket, private dir. */
-  remove(rec: Pick<DomainRecord, 'name' | 'monitor' | 'domainDir'>): void {
-    for (const f of [this.pidFile(rec.name), rec.monitor]) { try { unlinkSync(f); } catch { /* already gone */ } }
-    try { rmSync(rec.domainDir, { recursive: true, force: true }); } catch { /* best effort */ }
+  /** Remove every trace of a domain's run: helper daemons, record, pid file, sockets, files,
+   *  private dir. The record goes last, so an interrupted cleanup is found and redone. */
+  remove(rec: Pick<DomainRecord, 'name' | 'monitor' | 'domainDir'> & Partial<Pick<DomainRecord, 'sockets' | 'dirs' | 'files' | 'helpers'>>): void {
+    endHelpers(rec.helpers ?? []);
+    for (const f of [this.pidFile(rec.name), rec.monitor, ...(rec.sockets ?? []), ...(rec.files ?? [])]) { try { unlinkSync(f); } catch { /* already gone */ } }
+    for (const d of [rec.domainDir, ...(rec.dirs ?? [])]) { try { rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ } }
     try { unlinkSync(this.jsonFile(rec.name)); } catch { /* already gone */ }
   }
 
@@ -105,4 +124,15 @@ export function pidAlive(pid: number | undefined, start?: string): boolean {
 export function isStale(rec: DomainRecord): boolean {
   if (rec.pid !== undefined) return !pidAlive(rec.pid, rec.pidStart);
   return !pidAlive(rec.ownerPid);
+}
+
+/** libvirt's virProcessKillPainfully for helpers: SIGTERM, a short grace, then SIGKILL. A
+ *  helper whose pid now belongs to another process (start time differs) is left alone. */
+export function endHelpers(helpers: readonly HelperRecord[], graceMs = 1000): void {
+  const live = helpers.filter((h) => pidAlive(h.pid, h.pidStart));
+  for (const h of live) { try { process.kill(h.pid!, 'SIGTERM'); } catch { /* gone */ } }
+  const deadline = Date.now() + graceMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (live.some((h) => pidAlive(h.pid, h.pidStart)) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10);
+  for (const h of live) if (pidAlive(h.pid, h.pidStart)) { try { process.kill(h.pid!, 'SIGKILL'); } catch { /* gone */ } }
 }

@@ -36,7 +36,7 @@ function qdc(...args: string[]): Promise<Result> {
 }
 
 /** hello.xml renamed, on `image` (the powering-off guest, or the one waiting for a byte). */
-function domain(name: string, opts: { image?: 'hello' | 'wait' | string; emulator?: string } = {}): string {
+function domain(name: string, opts: { image?: 'hello' | 'wait' | string; emulator?: string; serial?: string; devices?: string } = {}): string {
   // Each domain gets its own copy of the image: QEMU locks it, and one failure must not cascade.
   let image = opts.image ?? 'hello';
   if (image === 'hello' || image === 'wait') {
@@ -46,6 +46,9 @@ function domain(name: string, opts: { image?: 'hello' | 'wait' | string; emulato
   }
   let xml = HELLO_XML.replace('<name>hello</name>', `<name>${name}</name>`).replaceAll('/tmp/qdc-hello.img', image);
   if (opts.emulator) xml = xml.replace('/usr/bin/qemu-system-x86_64', opts.emulator);
+  // the pty serial port and its console, replaced by another serial port
+  if (opts.serial !== undefined) xml = xml.replace(/<serial type='pty'>[\s\S]*?<\/console>/, opts.serial);
+  if (opts.devices) xml = xml.replace('</devices>', `${opts.devices}\n  </devices>`);
   const file = join(images, `${name}.xml`);
   writeFileSync(file, xml);
   return file;
@@ -200,6 +203,70 @@ suite.concurrent('runtime with the real QEMU', () => {
     expect(await run.exit).toBe(0);
     expect(run.err()).toMatch(/guest powered off/);
     expectNoTraces('typed');
+  });
+
+  it('serves a unix-socket serial port (mode bind) that qdc console attaches to', async () => {
+    const sock = join(images, 'us.sock');
+    const file = domain('us', { image: 'wait', serial: `<serial type='unix'><source mode='bind' path='${sock}'/><target port='0'/></serial>` });
+    const r = await qdc('run', file, '--root', root, '--paused');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`serial0: unix ${sock}`);
+    const con = spawn(process.execPath, [BIN, 'console', 'us', '--root', root], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let conOut = '';
+    let conErr = '';
+    con.stdout.on('data', (d) => { conOut += d; });
+    con.stderr.on('data', (d) => { conErr += d; });
+    const conExit = new Promise<number | null>((res) => con.on('exit', (c) => res(c)));
+    await until('the console', () => conErr.includes(`connected to us's serial0 (unix ${sock})`));
+    expect((await qdc('monitor', 'us', '{"execute":"cont"}', '--root', root)).code).toBe(0);
+    await until('the guest line through the socket', () => conOut.includes(LINE));
+    con.stdin.write('x');
+    await until('shutdown', async () => (await statusOf('us')).status === 'shutdown');
+    expect((await qdc('destroy', 'us', '--root', root)).code).toBe(0);
+    expect(await conExit).toBe(0);
+    expect(existsSync(sock)).toBe(false);
+    expectNoTraces('us');
+  });
+
+  it('attaches run --console through a unix-socket serial port', async () => {
+    const sock = join(images, 'ua.sock');
+    const r = await qdc('run', domain('ua', { serial: `<serial type='unix'><source mode='bind' path='${sock}'/><target port='0'/></serial>` }), '--root', root, '--console');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(LINE);
+    expect(existsSync(sock)).toBe(false);
+    expectNoTraces('ua');
+  });
+
+  it('writes a file serial port, truncated, and its log, appended to', async () => {
+    const out = join(images, 'fs.out');
+    const log = join(images, 'fs.log');
+    writeFileSync(out, 'stale output\n');
+    writeFileSync(log, 'earlier run\n');
+    const r = await qdc('run', domain('fser', { serial: `<serial type='file'><source path='${out}'/><log file='${log}' append='on'/><target port='0'/></serial>` }), '--root', root, '--console');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(LINE);
+    expect(readFileSync(out, 'utf8')).toBe(`${LINE}\r\n`);
+    expect(readFileSync(log, 'utf8')).toBe(`earlier run\n${LINE}\r\n`);
+    expectNoTraces('fser');
+  });
+
+  it('refuses a tap interface and a missing vhost device before starting anything', async () => {
+    const tap = await qdc('run', domain('tapif', { devices: "<interface type='bridge'><source bridge='qdcbr0'/><model type='virtio'/></interface>" }), '--root', root);
+    expect(tap.code).toBe(1);
+    expect(tap.stderr).toMatch(/interface net0 \(<interface type='bridge'> on bridge 'qdcbr0'\) needs a tap device/);
+    expect(tap.stderr).toContain("<interface type='user'>");
+    expect(tap.stderr).not.toMatch(/\n\s+at /);
+    expectNoTraces('tapif');
+    expect(existsSync(join(root, 'log/qemu/tapif.log'))).toBe(false);
+    // the vhost device is the host's: only refused where it is missing (runtime-host.test.ts fakes one)
+    if (existsSync('/dev/vhost-vsock')) return;
+    const vsock = await qdc('run', domain('vsk', { devices: "<vsock model='virtio'><cid auto='no' address='3'/></vsock>" }), '--root', root);
+    expect(vsock.code).toBe(1);
+    expect(vsock.stderr).toContain('the vhost-vsock device /dev/vhost-vsock is missing');
+    expect(vsock.stderr).toContain('modprobe vhost_vsock');
+    expect(vsock.stderr).not.toMatch(/\n\s+at /);
+    expectNoTraces('vsk');
+    expect(existsSync(join(root, 'log/qemu/vsk.log'))).toBe(false);
   });
 
   it('refuses a second run of a running name', async () => {

@@ -1,5 +1,6 @@
 // Pure parts of the runtime: root layouts, socket path limits, records, probe rules, caps XML.
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,9 @@ import { formatHostCaps } from '../runtime/host.js';
 import { formatCapsXml, type ProbeResult } from '../runtime/probe.js';
 import { deriveFlags, FLAG_RULES, schemaHas, type ProbeFindings, type QmpSchema } from '../runtime/probe-flags.js';
 import { checkSocketPaths, embedRoot, ensureRoot, RootError, sessionRoot } from '../runtime/root.js';
-import { isStale, StateStore, type DomainRecord } from '../runtime/state.js';
+import { endHelpers, isStale, processStart, StateStore, type DomainRecord } from '../runtime/state.js';
+import { helperBinary, preflight, virtiofsdArgs } from '../runtime/host-resources.js';
+import type { Plan } from '../compiler/src/index.js';
 
 describe('roots', () => {
   it('refuses a relative embedded root', () => {
@@ -65,6 +68,26 @@ describe('records', () => {
       expect(existsSync(store.pidFile('a'))).toBe(false);
       expect(store.nextId()).toBeLessThan(store.nextId());
     } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it('removes the sockets, dirs, files and helpers a record lists', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qdc-state-'));
+    const helper = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const store = new StateStore(dir);
+      const made = [join(dir, 's.sock'), join(dir, 'blob')];
+      for (const f of made) writeFileSync(f, '');
+      mkdirSync(join(dir, 'chan/domain-1-a'), { recursive: true });
+      const gone = new Promise((r) => helper.once('exit', r));
+      store.write({ ...rec('a'), sockets: [made[0]!], files: [made[1]!], dirs: [join(dir, 'chan')],
+        helpers: [{ kind: 'pr-helper', binary: 'sleep', socket: made[0]!, log: '/nonexistent', pid: helper.pid, pidStart: processStart(helper.pid!) }] });
+      store.remove(store.read('a')!);
+      for (const f of [...made, join(dir, 'chan')]) expect(existsSync(f)).toBe(false);
+      await gone;
+      expect(helper.signalCode).toBe('SIGTERM');
+      // a helper pid now used by another process is left alone
+      expect(() => endHelpers([{ kind: 'pr-helper', binary: 'x', socket: '', log: '', pid: process.pid, pidStart: '1' }])).not.toThrow();
+    } finally { helper.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); }
   });
 
   it('tells live records from stale ones, including a recycled pid', () => {
@@ -131,5 +154,47 @@ describe('probe rules', () => {
     const xml = formatHostCaps({ arch: 'x86_64', kvm: { present: true, usable: true }, emulators: [{ path: '/usr/bin/qemu-system-x86_64', arch: 'x86_64' }, { path: '/usr/bin/qemu-system-aarch64', arch: 'aarch64' }] });
     expect(xml).toContain("<arch name='x86_64'>");
     expect(xml.match(/<domain type='kvm'\/>/g)).toHaveLength(1);
+  });
+});
+
+describe('host resources', () => {
+  const plan = (over: Partial<Plan>): Plan => ({
+    domain: { name: 'p', uuid: 'u' }, env: [], binary: '/usr/bin/qemu-system-x86_64', argv: [], qmp: [], consoles: [],
+    passFds: [{ fd: 3, kind: 'monitor-socket', path: '/tmp/r/lib/qemu/domain-1-p/monitor.sock' }], domainDir: '/tmp/r/lib/qemu/domain-1-p', tainted: [], startPaused: false, ...over,
+  });
+  const layout = embedRoot('/tmp/r');
+
+  it('builds virtiofsd options in libvirt\'s order', () => {
+    expect(virtiofsdArgs({ kind: 'virtiofsd', socket: '/s', sharedDir: '/a,b', purpose: '' })).toEqual(['--socket-path=/s', '-o', 'source=/a,,b']);
+    expect(virtiofsdArgs({ kind: 'virtiofsd', socket: '/s', sharedDir: '/d', cache: 'none', sandbox: 'chroot', xattr: true, flock: false, posixLock: true, threadPoolSize: 4, purpose: '' }))
+      .toEqual(['--socket-path=/s', '-o', 'source=/d,cache=none,sandbox=chroot,xattr,no_flock,posix_lock', '--thread-pool-size=4']);
+  });
+
+  it('finds helper binaries on PATH and honours <binary path>', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qdc-bin-'));
+    try {
+      writeFileSync(join(dir, 'virtiofsd'), '#!/bin/sh\n');
+      chmodSync(join(dir, 'virtiofsd'), 0o755);
+      const h = { kind: 'virtiofsd' as const, socket: '', sharedDir: '', purpose: '' };
+      expect(helperBinary({ ...h, binary: join(dir, 'virtiofsd') }, '')).toBe(join(dir, 'virtiofsd'));
+      expect(helperBinary({ ...h, binary: join(dir, 'missing') }, dir)).toBeUndefined();
+      const found = helperBinary(h, dir);
+      expect(found === join(dir, 'virtiofsd') || found === '/usr/libexec/virtiofsd' || found === '/usr/lib/qemu/virtiofsd').toBe(true);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it('refuses a tap, naming the interface from its -netdev', () => {
+    const p = plan({
+      argv: ['-netdev', JSON.stringify({ type: 'tap', fds: '4:5', id: 'hostnet1' })],
+      passFds: [...plan({}).passFds, { fd: 4, kind: 'tap', path: 'vnet%d', tap: { mac: 'fe:54:00:00:00:01' } }, { fd: 5, kind: 'tap', path: 'vnet%d', tap: { mac: 'fe:54:00:00:00:01' } }],
+    });
+    expect(() => preflight(p, layout)).toThrow(/^interface net1 \(<interface type='ethernet'>\) needs a tap device/);
+  });
+
+  it('refuses socket paths too long and directories that do not exist, checking only sockets', () => {
+    const long = '/tmp/' + 'f'.repeat(120);
+    expect(() => preflight(plan({ passFds: [...plan({}).passFds, { fd: 4, kind: 'file', path: long, fdset: 0, writeOnly: true, create: true }] }), layout)).not.toThrow();
+    expect(() => preflight(plan({ passFds: [...plan({}).passFds, { fd: 4, kind: 'listen-socket', path: long }] }), layout)).toThrow(/107-byte limit/);
+    expect(() => preflight(plan({ passFds: [...plan({}).passFds, { fd: 4, kind: 'listen-socket', path: '/nonexistent-dir/s.sock' }] }), layout)).toThrow(/directory \/nonexistent-dir does not exist/);
   });
 });

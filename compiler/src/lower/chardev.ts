@@ -56,7 +56,7 @@ function reconnectOpt(s: ChrSource): string {
 /** Pass a host file through `-add-fd`; returns the /dev/fdset path QEMU opens instead. */
 function passFile(ctx: LowerContext, path: string, append: boolean, opaque: string): string {
   const set = ctx.nextFdset();
-  const fd = ctx.passFd({ kind: 'file', path, fdset: set, append });
+  const fd = ctx.passFd({ kind: 'file', path, fdset: set, writeOnly: true, create: true, append });
   ctx.arg('-add-fd', `set=${set},fd=${fd},opaque=${opaque}`);
   return `/dev/fdset/${set}`;
 }

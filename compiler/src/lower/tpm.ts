@@ -30,7 +30,7 @@ export const tpmFamily: Family<'tpm'> = {
         const fd = ctx.passFd({ kind: 'file', path: b.path, fdset: set });
         ctx.arg('-add-fd', `set=${set},fd=${fd},opaque=${alias}-tpm`);
         const cset = ctx.nextFdset();
-        const cfd = ctx.passFd({ kind: 'file', path: cancelPath(b.path), fdset: cset });
+        const cfd = ctx.passFd({ kind: 'file', path: cancelPath(b.path), fdset: cset, writeOnly: true });
         ctx.arg('-add-fd', `set=${cset},fd=${cfd},opaque=${alias}-cancel`);
         tpmdev = keyval([['id', `tpm-${alias}`], ['path', `/dev/fdset/${set}`], ['cancel-path', `/dev/fdset/${cset}`]], 'passthrough');
       } else if (b.type === 'external') {

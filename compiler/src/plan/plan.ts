@@ -14,7 +14,8 @@ export interface PassedFd {
    * tap: a tap device named `path` ('vnet%d': the first free such name), set up as `tap` says; a
    *   multiqueue NIC lists one entry per queue with the same name (open it with IFF_MULTI_QUEUE);
    * vhost-net / vhost-vsock / vhost-scsi: the host kernel's vhost char device at `path`;
-   * file: `path` opened read-write (passed through -add-fd, `fdset` says which set). */
+   * file: `path` opened read-write, or write-only with `writeOnly` (passed through -add-fd,
+   *   `fdset` says which set). */
   kind: 'monitor-socket' | 'listen-socket' | 'tap' | 'vhost-net' | 'vhost-vsock' | 'vhost-scsi' | 'file';
   /** Where the runtime creates or opens what it passes. */
   path: string;
@@ -22,7 +23,12 @@ export interface PassedFd {
   tap?: TapSetup;
   /** file: the -add-fd set the fd belongs to. */
   fdset?: number;
-  /** file: open with O_APPEND; otherwise the file is truncated (chardev files and logs). */
+  /** file: QEMU opens it O_WRONLY, and an fd set only hands out fds of the same access mode. */
+  writeOnly?: boolean;
+  /** file: an output file (chardev files and logs), created 0600 when missing; without it the
+   *  path must exist (a device, a sysfs file) and is never truncated. */
+  create?: boolean;
+  /** file with `create`: open with O_APPEND; otherwise the file is truncated. */
   append?: boolean;
 }
 

@@ -1,0 +1,294 @@
+// The host side of a plan, prepared before QEMU is spawned as libvirt's qemu_process does:
+// listening sockets and files opened by us and handed over as fds, vhost char devices, the
+// small files QEMU reads by path, and helper daemons (qemu-pr-helper, virtiofsd). Everything
+// created is recorded in the domain record first, so a failed start, stop, destroy or
+// stale-record cleanup can undo it (state.ts `remove`).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, chownSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { basename, dirname, join, relative } from 'node:path';
+import type { PassedFd, Plan, PlanHelper, VirtiofsdHelper } from '../compiler/src/index.js';
+import type { RunAs } from './credentials.js';
+import { RuntimeError } from './errors.js';
+import { checkSocketPaths, UNIX_PATH_MAX, type RootLayout } from './root.js';
+import { processStart, type DomainRecord, type HelperRecord } from './state.js';
+
+const VHOST_MODULE: Record<string, string> = { 'vhost-net': 'vhost_net', 'vhost-vsock': 'vhost_vsock', 'vhost-scsi': 'vhost_scsi' };
+const SOCKET_KINDS = new Set<PassedFd['kind']>(['monitor-socket', 'listen-socket']);
+
+/** The host kernel's vhost char devices (each named after the module that provides it). */
+function isVhost(kind: PassedFd['kind']): boolean { return kind in VHOST_MODULE; }
+
+/** The -netdev id whose fd/fds/vhostfd(s) name `fd` (hostnet0 → the interface net0). */
+function interfaceOf(plan: Plan, fd: number): string | undefined {
+  for (let i = 0; i < plan.argv.length - 1; i++) {
+    if (plan.argv[i] !== '-netdev') continue;
+    let props: Record<string, unknown>;
+    try { props = JSON.parse(plan.argv[i + 1]!) as Record<string, unknown>; } catch { continue; }
+    const fds = [props.fd, props.fds, props.vhostfd, props.vhostfds].filter((v): v is string => typeof v === 'string').flatMap((v) => v.split(':'));
+    if (fds.includes(String(fd)) && typeof props.id === 'string') return props.id.replace(/^host/, '');
+  }
+  return undefined;
+}
+
+function tapRefusal(plan: Plan, f: PassedFd): RuntimeError {
+  const iface = interfaceOf(plan, f.fd);
+  const what = f.tap?.bridge ? `<interface type='bridge'> on bridge '${f.tap.bridge}'` : "<interface type='ethernet'>";
+  return new RuntimeError(
+    `interface ${iface ?? `with tap '${f.path}'`} (${what}) needs a tap device, and qdc cannot create one: attaching /dev/net/tun to a tap (the TUNSETIFF ioctl) is out of Node's reach; nothing was started`,
+    "use <interface type='user'> (user-mode networking) instead, or have libvirt run this domain",
+  );
+}
+
+function vhostError(f: PassedFd, e: NodeJS.ErrnoException): RuntimeError {
+  const module = VHOST_MODULE[f.kind]!;
+  if (e.code === 'ENOENT' || e.code === 'ENODEV' || e.code === 'ENXIO') {
+    return new RuntimeError(`the ${f.kind} device ${f.path} is missing (${e.code}); nothing was started`, `load the kernel module: modprobe ${module}`);
+  }
+  if (e.code === 'EACCES' || e.code === 'EPERM') {
+    return new RuntimeError(`no permission to open the ${f.kind} device ${f.path} read-write (${e.code}); nothing was started`,
+      `run qdc as root, or give your user access to ${f.path} (e.g. a udev rule, or the group owning it)`);
+  }
+  return new RuntimeError(`cannot open the ${f.kind} device ${f.path}: ${e.message}`);
+}
+
+/** The helper binary for `h`, or undefined when none is installed. */
+export function helperBinary(h: PlanHelper, pathEnv = process.env.PATH ?? ''): string | undefined {
+  const candidates = h.kind === 'pr-helper'
+    ? ['/usr/bin/qemu-pr-helper', '/usr/libexec/qemu-pr-helper', ...pathEnv.split(':').filter(Boolean).map((d) => join(d, 'qemu-pr-helper'))]
+    : h.binary ? [h.binary] : ['/usr/libexec/virtiofsd', '/usr/lib/qemu/virtiofsd', ...pathEnv.split(':').filter(Boolean).map((d) => join(d, 'virtiofsd'))];
+  for (const c of candidates) {
+    try { if (statSync(c).isFile()) { accessSync(c, constants.X_OK); return c; } } catch { /* next */ }
+  }
+  return undefined;
+}
+
+function missingHelperError(h: PlanHelper): RuntimeError {
+  if (h.kind === 'pr-helper') {
+    return new RuntimeError(`qemu-pr-helper is needed for ${h.purpose} but is not installed; nothing was started`,
+      'install it (Debian/Ubuntu: apt-get install qemu-system-common, which ships /usr/bin/qemu-pr-helper; Fedora: dnf install qemu-pr-helper)');
+  }
+  if (h.binary) return new RuntimeError(`the virtiofsd binary '${h.binary}' given in <binary path> does not exist or is not executable; nothing was started`, 'point <binary path> at an installed virtiofsd');
+  return new RuntimeError(`virtiofsd is needed for ${h.purpose} but none was found (/usr/libexec/virtiofsd, /usr/lib/qemu/virtiofsd, PATH); nothing was started`,
+    'install it (Debian/Ubuntu: apt-get install virtiofsd; Fedora: dnf install virtiofsd)');
+}
+
+/** A sibling name to bind before renaming into place; short, so it fits wherever the real path does. */
+function bindName(path: string, n: number): string {
+  return join(dirname(path), `.q${process.pid.toString(36)}${n.toString(36)}`);
+}
+
+/** Checks that need nothing created: run before the record is claimed, so a refusal leaves nothing behind. */
+export function preflight(plan: Plan, layout: RootLayout): void {
+  const tap = plan.passFds.find((f) => f.kind === 'tap');
+  if (tap) throw tapRefusal(plan, tap);
+  const sockets = [
+    ...plan.passFds.filter((f) => SOCKET_KINDS.has(f.kind)).map((f) => f.path),
+    ...(plan.helpers ?? []).map((h) => h.socket),
+    ...plan.consoles.filter((c) => c.source === 'unix' && c.path).map((c) => c.path!),
+  ];
+  checkSocketPaths(sockets, layout);
+  for (const s of sockets) ensureSocketDir(s, layout, null);
+  // the temporary names are bound too
+  for (const [i, s] of sockets.entries()) {
+    if (Buffer.byteLength(bindName(s, i)) > UNIX_PATH_MAX) checkSocketPaths([bindName(s, i)], layout);
+  }
+  for (const f of plan.passFds) {
+    if (!isVhost(f.kind)) continue;
+    try { accessSync(f.path, constants.R_OK | constants.W_OK); } catch (e) { throw vhostError(f, e as NodeJS.ErrnoException); }
+  }
+  for (const h of plan.helpers ?? []) if (!helperBinary(h)) throw missingHelperError(h);
+}
+
+/** What qdc itself opened for QEMU and the helpers it started: our fds are closed once QEMU
+ *  holds its copies; helpers are watched until the start succeeds. */
+export class HostHandles {
+  /** plan fd number → our fd */
+  readonly fds = new Map<number, number>();
+  private readonly servers: Server[] = [];
+  private readonly owned: number[] = [];
+  readonly helpers: { child: ChildProcess; rec: HelperRecord; exited: Promise<never> }[] = [];
+
+  track(server: Server | undefined, fd?: number): void {
+    if (server) this.servers.push(server);
+    if (fd !== undefined) this.owned.push(fd);
+  }
+
+  /** Close our copies (a listening socket keeps its path: it was bound under another name). */
+  close(): void {
+    for (const s of this.servers.splice(0)) s.close();
+    for (const fd of this.owned.splice(0)) { try { closeSync(fd); } catch { /* closed */ } }
+  }
+
+  /** Stop watching helpers once the start succeeded (they live on with the guest). */
+  release(): void {
+    for (const h of this.helpers) { h.child.removeAllListeners('exit'); h.child.unref(); }
+  }
+}
+
+/** Listen on `path` and return the listening fd. Node unlinks a listening socket's path when
+ *  the server closes, so bind a sibling name, rename it into place and close ours once the
+ *  process we pass it to holds a copy of the fd. */
+export async function listenSocket(path: string, n = 0): Promise<{ server: Server; fd: number }> {
+  const tmp = bindName(path, n);
+  // like libvirt, a socket left by an earlier run is replaced; anything else at the path is not ours
+  try {
+    if (!statSync(path).isSocket()) throw new RuntimeError(`cannot create the socket ${path}: a file that is not a socket is in the way`, 'remove it or choose another <source path>');
+  } catch (e) { if (e instanceof RuntimeError) throw e; }
+  for (const f of [tmp, path]) { try { unlinkSync(f); } catch { /* not there */ } }
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new RuntimeError(`cannot listen on ${path}: ${e.message}`)));
+    server.listen({ path: tmp, backlog: 16 }, () => resolve());
+  });
+  try { renameSync(tmp, path); } catch (e) { server.close(); throw new RuntimeError(`cannot create the socket ${path}: ${(e as Error).message}`); }
+  const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) { server.close(); throw new RuntimeError(`cannot get the fd of socket ${path} from Node`); }
+  return { server, fd };
+}
+
+/** Directories under the driver's lib dir (the private and channel dirs) are ours to create;
+ *  any other socket directory must exist, as libvirt requires. `created` gets the directory
+ *  itself, the per-domain one, for cleanup; shared parents (channel/target) stay. */
+function ensureSocketDir(path: string, layout: RootLayout, created: string[] | null): void {
+  const dir = dirname(path);
+  if (existsSync(dir)) return;
+  const rel = relative(layout.libDir, dir);
+  if (rel.startsWith('..') || rel === '') throw new RuntimeError(`cannot create the socket ${path}: directory ${dir} does not exist; nothing was started`, `create ${dir} first`);
+  if (!created) return; // a check only
+  mkdirSync(dir, { recursive: true, mode: 0o750 });
+  created.push(dir);
+}
+
+/** Create or open every passed fd; `save` persists the record after each thing cleanup must
+ *  undo is noted in it, before that thing exists. */
+export async function openPassedFds(plan: Plan, layout: RootLayout, record: DomainRecord, handles: HostHandles, save: () => void): Promise<void> {
+  for (const [n, f] of plan.passFds.entries()) {
+    switch (f.kind) {
+      case 'monitor-socket': case 'listen-socket': {
+        const dirs: string[] = [];
+        ensureSocketDir(f.path, layout, dirs);
+        if (dirs.length) { (record.dirs ??= []).push(...dirs); save(); }
+        if (f.kind === 'listen-socket') { (record.sockets ??= []).push(f.path); save(); }
+        const { server, fd } = await listenSocket(f.path, n);
+        handles.track(server);
+        handles.fds.set(f.fd, fd);
+        break;
+      }
+      case 'file': {
+        let fd: number;
+        try {
+          const access = f.writeOnly ? constants.O_WRONLY : constants.O_RDWR;
+          fd = openSync(f.path, access | (f.create ? constants.O_CREAT | (f.append ? constants.O_APPEND : constants.O_TRUNC) : 0), 0o600);
+        } catch (e) { throw new RuntimeError(`cannot open ${f.path}${f.fdset !== undefined ? ` (fd set ${f.fdset})` : ''}: ${(e as Error).message}`); }
+        handles.track(undefined, fd);
+        handles.fds.set(f.fd, fd);
+        break;
+      }
+      case 'vhost-net': case 'vhost-vsock': case 'vhost-scsi': {
+        let fd: number;
+        try { fd = openSync(f.path, constants.O_RDWR); } catch (e) { throw vhostError(f, e as NodeJS.ErrnoException); }
+        handles.track(undefined, fd);
+        handles.fds.set(f.fd, fd);
+        break;
+      }
+      case 'tap':
+        throw tapRefusal(plan, f);
+    }
+  }
+}
+
+export function writePlanFiles(plan: Plan, record: DomainRecord, save: () => void): void {
+  for (const f of plan.files ?? []) {
+    (record.files ??= []).push(f.path);
+    save();
+    try { writeFileSync(f.path, f.content, { mode: 0o600, flag: 'w' }); } catch (e) {
+      throw new RuntimeError(`cannot write ${f.path} (${f.purpose}): ${(e as Error).message}`);
+    }
+  }
+}
+
+/** libvirt's virtiofsd options. libvirt hands virtiofsd a listening socket with --fd, but a
+ *  socket Node listens on is non-blocking and virtiofsd's accept() then fails with EAGAIN, so
+ *  virtiofsd binds `socket` itself (--socket-path) and the start waits until it listens. */
+export function virtiofsdArgs(h: VirtiofsdHelper): string[] {
+  const o = [`source=${h.sharedDir.replace(/,/g, ',,')}`];
+  if (h.cache) o.push(`cache=${h.cache}`);
+  if (h.sandbox) o.push(`sandbox=${h.sandbox}`);
+  if (h.xattr !== undefined) o.push(h.xattr ? 'xattr' : 'no_xattr');
+  if (h.flock !== undefined) o.push(h.flock ? 'flock' : 'no_flock');
+  if (h.posixLock !== undefined) o.push(h.posixLock ? 'posix_lock' : 'no_posix_lock');
+  const args = [`--socket-path=${h.socket}`, '-o', o.join(',')];
+  if (h.threadPoolSize !== undefined) args.push(`--thread-pool-size=${h.threadPoolSize}`);
+  return args;
+}
+
+/** Start the plan's helper daemons, each recorded before it runs, and wait until each listens
+ *  on its socket (QEMU connects to it at once). */
+export async function startHelpers(plan: Plan, layout: RootLayout, record: DomainRecord, handles: HostHandles, save: () => void, timeoutMs: number, aborted: Promise<never>, signal?: AbortSignal, runAs?: RunAs): Promise<void> {
+  for (const [i, h] of (plan.helpers ?? []).entries()) {
+    if (signal?.aborted) throw new RuntimeError('start interrupted');
+    const binary = helperBinary(h);
+    if (!binary) throw missingHelperError(h);
+    const dirs: string[] = [];
+    ensureSocketDir(h.socket, layout, dirs);
+    (record.dirs ??= []).push(...dirs);
+    (record.sockets ??= []).push(h.socket);
+    save();
+    try { unlinkSync(h.socket); } catch { /* not there */ }
+    const log = join(layout.logDir, `${record.name}-${h.kind}${i}.log`);
+    const logFd = openSync(log, 'a', 0o600);
+    let child: ChildProcess;
+    try {
+      child = spawn(binary, h.kind === 'pr-helper' ? ['-k', h.socket] : virtiofsdArgs(h), { cwd: '/', detached: true, stdio: ['ignore', logFd, logFd] });
+    } finally { closeSync(logFd); }
+    const rec: HelperRecord = { kind: h.kind, binary, socket: h.socket, log };
+    const exited = new Promise<never>((_, reject) => {
+      child.once('error', (e) => reject(new RuntimeError(`cannot start ${binary}: ${e.message}`)));
+      child.once('exit', (code, sig) => {
+        const tail = logTailOf(log);
+        reject(new RuntimeError(`${basename(binary)} (${h.purpose}) exited during start (${sig ? `signal ${sig}` : `status ${code}`})${tail ? `; its last output (${log}):\n${tail}` : `; see ${log}`}`));
+      });
+    });
+    exited.catch(() => { /* observed by the start's races */ });
+    handles.helpers.push({ child, rec, exited });
+    if (child.pid === undefined) await exited;
+    rec.pid = child.pid!;
+    rec.pidStart = processStart(rec.pid);
+    (record.helpers ??= []).push(rec);
+    save();
+    await waitListening(h.socket, Promise.race([exited, aborted]), timeoutMs, binary);
+    // helpers run as qdc's user, as libvirt runs them as root; QEMU connects by path
+    if (runAs) chownSync(h.socket, runAs.uid, runAs.gid);
+  }
+}
+
+/** Whether a UNIX socket is bound at `path` and listening (/proc/net/unix flag __SO_ACCEPTCON):
+ *  a connect to test it would take the helper's one connection away from QEMU. */
+export function unixListening(path: string): boolean {
+  let table: string;
+  try { table = readFileSync('/proc/net/unix', 'utf8'); } catch { return existsSync(path); }
+  for (const line of table.split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    if (cols[7] === path && (parseInt(cols[3]!, 16) & 0x10000) !== 0) return true;
+  }
+  return false;
+}
+
+async function waitListening(path: string, failed: Promise<never>, timeoutMs: number, binary: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let done = false;
+  failed.catch(() => { done = true; });
+  const ready = (async (): Promise<void> => {
+    for (;;) {
+      if (done || unixListening(path)) return;
+      if (Date.now() > deadline) throw new RuntimeError(`${basename(binary)} did not listen on ${path} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  await Promise.race([ready, failed]);
+}
+
+function logTailOf(file: string, lines = 8): string {
+  try { return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'); } catch { return ''; }
+}
