@@ -1,7 +1,7 @@
 // Completion: what QEMU itself knows (probed options, device types and properties,
 // capability names, aliases) inside the qemu: namespace, plus what the grammar allows
 // everywhere else. Works on half-typed documents through the tolerant scanner.
-import { CompletionItemKind, CompletionItemTag, InsertTextFormat, type CompletionItem } from 'vscode-languageserver';
+import { CompletionItemKind, CompletionItemTag, type CompletionItem } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { CAPABILITY_NAMES, type QemuCaps } from '../../compiler/src/index.js';
 import type { DocumentAnalysis } from './analysis.js';
@@ -128,4 +128,3 @@ function argCompletion(ctx: Extract<CursorContext, { kind: 'attribute-value' }>,
   return options.map((o) => ({ label: `-${o.replace(/^-/, '')}`, kind: CompletionItemKind.Keyword, detail: 'QEMU command-line option' }));
 }
 
-export { InsertTextFormat };
