@@ -147,19 +147,26 @@ export async function startDomain(req: StartRequest): Promise<Started> {
 
     qmp = await race(QmpClient.connect(monitorFd.path, { timeoutMs }));
     let status: RunState = 'prelaunch';
-    for (const step of plan.qmp) {
-      if (step.execute === 'cont') {
-        record.consoles = resolveConsoles(record.consoles, await race(qmp.execute('query-chardev', undefined, { timeoutMs })));
-        await req.beforeCont?.(record);
+    // qmp_capabilities first (nothing else is accepted before it); then the plan's steps up to
+    // `cont` are sent together with query-chardev: QEMU answers in order, and pipelining saves
+    // a round trip per step on the way to a running guest.
+    const steps = [...plan.qmp];
+    const first = steps.shift();
+    if (first) await race(qmp.executeRaw(first.execute, first.arguments, { timeoutMs }));
+    req.progress?.('qmp-ready', monitorFd.path);
+    const contAt = steps.findIndex((s) => s.execute === 'cont');
+    const before = contAt < 0 ? steps : steps.slice(0, contAt);
+    const replies = Promise.all(before.map((s) => qmp!.executeRaw(s.execute, s.arguments, { timeoutMs })));
+    const chardevs = qmp.execute('query-chardev', undefined, { timeoutMs });
+    (await race(replies)).forEach((r, i) => { if (before[i]!.execute === 'query-status') status = (r as { status: RunState }).status; });
+    record.consoles = resolveConsoles(record.consoles, await race(chardevs));
+    await req.beforeCont?.(record);
+    if (contAt >= 0) {
+      for (const s of steps.slice(contAt)) {
+        const ret = await race(qmp.executeRaw(s.execute, s.arguments, { timeoutMs }));
+        if (s.execute === 'query-status') status = (ret as { status: RunState }).status;
+        if (s.execute === 'cont') status = 'running';
       }
-      const ret = await race(qmp.executeRaw(step.execute, step.arguments, { timeoutMs }));
-      if (step.execute === 'qmp_capabilities') req.progress?.('qmp-ready', monitorFd.path);
-      if (step.execute === 'query-status') status = (ret as { status: RunState }).status;
-      if (step.execute === 'cont') status = 'running';
-    }
-    if (!plan.qmp.some((s) => s.execute === 'cont')) {
-      record.consoles = resolveConsoles(record.consoles, await race(qmp.execute('query-chardev', undefined, { timeoutMs })));
-      await req.beforeCont?.(record);
     }
     record.state = status === 'running' ? 'running' : 'paused';
     store.write(record);
