@@ -16,7 +16,9 @@ if (!process.env.QDC_NO_CODE_CACHE) {
   try {
     const st = fs.statSync(file);
     const home = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
-    cacheFile = path.join(process.env.QDC_CACHE_DIR || path.join(home, 'qdc'), `code-${process.version}-${st.size}-${Math.floor(st.mtimeMs)}.bin`);
+    // one cache entry per installed bundle (its path), replaced when the bundle changes
+    const owner = require('node:crypto').createHash('sha256').update(file).digest('hex').slice(0, 12);
+    cacheFile = path.join(process.env.QDC_CACHE_DIR || path.join(home, 'qdc'), `code-${owner}-${process.version}-${st.size}-${Math.floor(st.mtimeMs)}.bin`);
     cachedData = fs.readFileSync(cacheFile);
   } catch { /* no cache yet */ }
 }
@@ -29,6 +31,11 @@ if (cacheFile && (!cachedData || script.cachedDataRejected)) {
       const tmp = `${cacheFile}.${process.pid}`;
       fs.writeFileSync(tmp, script.createCachedData());
       fs.renameSync(tmp, cacheFile);
+      const dir = path.dirname(cacheFile);
+      const prefix = path.basename(cacheFile).split('-').slice(0, 2).join('-') + '-';
+      for (const f of fs.readdirSync(dir)) {
+        if (f.startsWith(prefix) && f !== path.basename(cacheFile)) fs.rmSync(path.join(dir, f), { force: true });
+      }
     } catch { /* a cache that cannot be written only costs time */ }
   });
 }
