@@ -1,10 +1,10 @@
 // `qdc lint` as a command: input expansion (files, directories, globs), exit codes,
 // the four output formats, and files that cannot be read or are not domains.
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runLint } from '../cli/lint.js';
+import { runLint, STATES_MIN_DOCUMENTS } from '../cli/lint.js';
 
 let dir = '';
 let grammar = '';
@@ -106,7 +106,8 @@ describe('qdc lint', () => {
   it('caches the compiled grammar and notices when the grammar changes', async () => {
     const f = join(dir, 'vms/sub/bad.xml');
     const first = await lint(f);
-    expect(readdirSync(join(dir, 'cache')).filter((n) => n.endsWith('.json'))).toHaveLength(1);
+    const cached = readdirSync(join(dir, 'cache')).filter((n) => n.endsWith('.json'));
+    expect(cached.map((n) => n.replace(/-.*/, ''))).toEqual(['grammar']); // a few documents: no state graph
     expect((await lint(f)).out).toBe(first.out);
     expect((await lint(f, '--no-cache')).out).toBe(first.out);
     const g = mkdtempSync(join(dir, 'g-'));
@@ -114,6 +115,25 @@ describe('qdc lint', () => {
     expect((await runLintQuiet([f, '--schema-dir', g]))).toBe(0);
     writeFileSync(join(g, 'domain.rng'), `<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><element name="domain"><attribute name="type"><value>kvm</value></attribute><element name="name"><text/></element></element></start></grammar>`);
     expect((await runLintQuiet([f, '--schema-dir', g]))).toBe(1);
+  });
+  it('keeps the derivative states many documents taught it, and drops them when the grammar changes', async () => {
+    const g = mkdtempSync(join(dir, 'states-'));
+    const rng = (types: string): string => `<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><element name="domain"><attribute name="type"><choice>${types}</choice></attribute><element name="name"><text/></element></element></start></grammar>`;
+    writeFileSync(join(g, 'domain.rng'), rng('<value>kvm</value><value>xen</value>'));
+    const docs = mkdtempSync(join(dir, 'many-'));
+    for (let i = 0; i < STATES_MIN_DOCUMENTS; i++) writeFileSync(join(docs, `d${i}.xml`), `<domain type='${i % 2 ? 'kvm' : 'xen'}'><name>v${i}</name></domain>\n`);
+    const statesFile = (): string | undefined => readdirSync(join(dir, 'cache')).filter((n) => n.startsWith('states-')).map((n) => join(dir, 'cache', n))
+      .find((n) => readFileSync(n, 'utf8').includes(join(g, 'domain.rng')));
+    expect(await runLintQuiet([docs, '--schema-dir', g])).toBe(0);
+    const stored = readFileSync(statesFile()!, 'utf8');
+    expect((JSON.parse(stored.slice(stored.indexOf('\n') + 1)) as { memo: unknown[] }).memo.length).toBeGreaterThan(0);
+    // a warm run learns nothing new and leaves the file alone
+    const before = statSync(statesFile()!).mtimeMs;
+    expect(await runLintQuiet([docs, '--schema-dir', g])).toBe(0);
+    expect(statSync(statesFile()!).mtimeMs).toBe(before);
+    // the grammar changes: its stamps no longer match, the states are not used
+    writeFileSync(join(g, 'domain.rng'), rng('<value>kvm</value><value>qemu</value>'));
+    expect(await runLintQuiet([docs, '--schema-dir', g])).toBe(1);
   });
   it('rejects bad usage', async () => {
     await expect(lint('--format', 'xml', join(dir, 'vms/good.xml'))).rejects.toThrow(/--format/);

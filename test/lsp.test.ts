@@ -109,6 +109,31 @@ describe('language server', () => {
     expect(labels(els)).toEqual(expect.arrayContaining(['disk', 'interface', 'memballoon']));
   });
 
+  it('completes an element with what the grammar requires: attributes as tab stops, value choices, children, or an empty tag', async () => {
+    const half = DOMAIN.slice(0, DOMAIN.indexOf('    <memballoon')) + '    <';
+    const at = { textDocument: { uri: 'file:///work/half-snippet.xml' }, position: posOf(half, '    <', 5, half.split('    <').length - 2) };
+    await client.open(at.textDocument.uri, half);
+    const r = await client.conn.sendRequest(CompletionRequest.type, at);
+    const items = Array.isArray(r) ? r : r!.items;
+    const edit = (label: string): string | undefined => {
+      const e = items.find((i) => i.label === label)?.textEdit;
+      return e && 'newText' in e ? e.newText : undefined;
+    };
+    expect(items.find((i) => i.label === 'rng')?.insertTextFormat).toBe(2); // snippet
+    expect(edit('rng')).toBe("rng model='${1|virtio,virtio-transitional,virtio-non-transitional|}'>\n\t<backend model='${2|random,egd,builtin|}'>$3</backend>$0\n</rng>");
+    expect(edit('disk')).toBe("disk>\n\t<target dev='$1'/>$0\n</disk>");
+    expect(edit('watchdog')).toMatch(/^watchdog model='\$\{1\|i6300esb,ib700,diag288\|\}'>\$0<\/watchdog>$/);
+    // nothing required: the bare form, with a stop for attributes
+    expect(edit('video')).toBe('video$1>$0</video>');
+
+    const inFeatures = DOMAIN.slice(0, DOMAIN.indexOf('<acpi/>')) + '<';
+    const f = { textDocument: { uri: 'file:///work/half-snippet2.xml' }, position: posOf(inFeatures, '<features><', '<features><'.length) };
+    await client.open(f.textDocument.uri, inFeatures);
+    const fr = await client.conn.sendRequest(CompletionRequest.type, f);
+    const acpi = (Array.isArray(fr) ? fr : fr!.items).find((i) => i.label === 'acpi')?.textEdit;
+    expect(acpi && 'newText' in acpi ? acpi.newText : undefined).toBe('acpi$1/>$0'); // must be empty
+  });
+
   it('warns about taint and about override types that do not fit QEMU', async () => {
     const d = await client.open(uri, DOMAIN);
     const codes = d.diagnostics.map((x) => x.code);

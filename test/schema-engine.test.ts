@@ -133,6 +133,26 @@ describe('completion data', () => {
     ]);
     expect(expectedAt(vm, doc, { element: disk, childIndex: 0 }).elements.map((e) => e.local)).toEqual(['source']);
   });
+  it('describes what an inserted element needs: required attributes with their values, required children, emptiness', () => {
+    const xml = `<vm><name>a</name></vm>`;
+    const doc = parseXml(xml);
+    const atRoot = expectedAt(vm, doc, { element: doc.root! });
+    const template = (local: string) => atRoot.template!({ ns: '', local });
+    const disk = template('disk')!;
+    expect(disk.attributes.map((a) => [a.name.local, a.values])).toEqual([['type', ['file', 'block']]]);
+    // both forms need a <source> (with different attributes: none is required in both) then a <target dev>
+    expect(disk.children.map((c) => [c.name.local, c.attributes.map((a) => [a.name.local, a.values]), c.empty]))
+      .toEqual([['source', [], true], ['target', [['dev', []]], true]]);
+    expect(disk.empty).toBe(false);
+    const behavior = template('behavior')!;
+    expect(behavior.attributes.map((a) => [a.name.local, a.values])).toEqual([['behavior', ['none', 'omit', 'reject', 'crash']]]);
+    expect(behavior.empty).toBe(true);
+    const memory = template('memory')!;
+    expect([memory.attributes, memory.children, memory.empty]).toEqual([[], [], false]); // optional unit, text content
+    expect(template('name')).toBeUndefined(); // not allowed a second time
+    const noRoot = expectedAt(vm, parseXml(''), { element: doc.root! });
+    expect(noRoot.template!({ ns: '', local: 'vm' })!.children.map((c) => c.name.local)).toEqual(['name']);
+  });
   it('exposes documentation annotations', () => {
     expect(documentationFor(vm, { ns: '', local: 'vm' })).toBe('A virtual machine.');
     expect(documentationFor(vm, { ns: '', local: 'target' }, { ns: '', local: 'dev' })).toBe('Guest device name.');

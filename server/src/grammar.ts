@@ -6,7 +6,7 @@ import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscod
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { join } from 'node:path';
 import {
-  describeValues, documentationFor, expectedAt, parseXml, SCHEMA_ENTRY, type Diagnostic, type Schema, type XmlDocument,
+  describeValues, documentationFor, expectedAt, parseXml, SCHEMA_ENTRY, type Diagnostic, type ElementTemplate, type Schema, type XmlDocument,
 } from '../../compiler/src/index.js';
 import type { XElement } from '../../compiler/src/xml/parse.js';
 import { defaultSchemaDir, lintText, loadSchemaCached } from '../../cli/lint.js';
@@ -46,6 +46,31 @@ export function grammarSupport(settings: ServerSettings, log: (m: string) => voi
 function qualify(name: string, _parents?: string[]): { ns: string; local: string } {
   const i = name.indexOf(':');
   return i < 0 ? { ns: '', local: name } : { ns: name.slice(0, i) === 'qemu' ? QEMU_NS : '', local: name.slice(i + 1) };
+}
+
+// Snippet syntax: `$`, `}` and `\` are special in text, and in a choice `,` and `|` too.
+const snippetChoice = (v: string): string => v.replace(/[$}\\,|]/g, '\\$&');
+
+/** The text completing an element name (after the typed `<`): the element with the
+ * attributes it requires as tab stops (a choice where the grammar lists the values), and
+ * either `/>` when it must be empty or its required children, one per line. */
+export function elementSnippet(t: ElementTemplate, nameOf: (n: { ns: string; local: string }) => string): string {
+  let stops = 0;
+  const attrs = (x: ElementTemplate): string => x.attributes.map((a) => {
+    const n = ++stops;
+    const value = a.values.length ? `\${${n}|${a.values.map(snippetChoice).join(',')}|}` : `$${n}`;
+    return ` ${nameOf(a.name)}='${value}'`;
+  }).join('');
+  const name = nameOf(t.name);
+  const own = attrs(t);
+  if (t.empty) return own ? `${name}${own}/>$0` : `${name}$1/>$0`;
+  if (!t.children.length) return own ? `${name}${own}>$0</${name}>` : `${name}$1>$0</${name}>`;
+  const lines = t.children.map((c) => {
+    const child = nameOf(c.name);
+    const a = attrs(c);
+    return c.empty ? `\t<${child}${a}/>` : `\t<${child}${a}>$${++stops}</${child}>`;
+  });
+  return `${name}${own}>\n${lines.join('\n')}$0\n</${name}>`;
 }
 
 const escapeAttr = (v: string): string => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;');
@@ -110,9 +135,10 @@ function completeFromGrammar(schema: Schema, doc: TextDocument, offset: number, 
     if (ctx.closing) return [];
     return exp.elements.map((e) => {
       const name = nameOf(e);
+      const t = exp.template?.(e);
       return {
         label: name, kind: CompletionItemKind.Property, documentation: e.doc,
-        insertTextFormat: InsertTextFormat.Snippet, textEdit: { range: range(ctx.replaceStart), newText: `${name}$1>$0</${name}>` },
+        insertTextFormat: InsertTextFormat.Snippet, textEdit: { range: range(ctx.replaceStart), newText: t ? elementSnippet(t, nameOf) : `${name}$1>$0</${name}>` },
       };
     });
   }

@@ -15,6 +15,7 @@ export class Derivatives {
   private memoSet(p: Pattern, key: string, r: Pattern, bounded: boolean): Pattern {
     const m = (p.memo ??= new Map());
     if (bounded && m.size >= MEMO_LIMIT) return r;
+    if (!bounded) this.f.learned++;
     m.set(key, r);
     return r;
   }
@@ -178,7 +179,7 @@ export class Derivatives {
       case 'attribute': r = lenient ? f.empty : f.notAllowed; break;
       default: r = p;
     }
-    if (!lenient) p.closeMemo = r;
+    if (!lenient) { p.closeMemo = r; this.f.learned++; }
     return r;
   }
 
@@ -241,7 +242,7 @@ export class Derivatives {
       case 'after': r = lenient || p.a.nullable ? p.b : f.notAllowed; break;
       default: r = f.notAllowed;
     }
-    if (!lenient) p.endMemo = r;
+    if (!lenient) { p.endMemo = r; this.f.learned++; }
     return r;
   }
 }

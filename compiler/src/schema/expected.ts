@@ -69,6 +69,21 @@ export function requiredAttributes(p: Pattern): Set<string> {
   return walk(p);
 }
 
+/** Attributes every alternative of `p` still requires, in the grammar's order. */
+export function requiredAttributeNames(p: Pattern): ExpectedName[] {
+  const walk = (q: Pattern): Map<string, ExpectedName> => {
+    switch (q.k) {
+      case 'choice': { const a = walk(q.a), b = walk(q.b); return new Map([...a].filter(([k]) => b.has(k))); }
+      case 'group': case 'interleave': return new Map([...walk(q.a), ...walk(q.b)]);
+      case 'after': return walk(q.a);
+      case 'oneOrMore': return walk(q.p);
+      case 'attribute': { const m = new Map<string, ExpectedName>(); pushName(m, q.nc, q.doc); return m; }
+      default: return new Map();
+    }
+  };
+  return [...walk(p).values()];
+}
+
 /** Elements every alternative of `p` still requires before it can end. */
 export function requiredElements(p: Pattern): ExpectedName[] {
   const walk = (q: Pattern): Map<string, ExpectedName> => {

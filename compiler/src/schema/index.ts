@@ -2,7 +2,7 @@
 // tree against it with precise, actionable diagnostics, ask what is allowed at a position
 // (completion), and run libvirt's stricter-than-grammar semantic rules.
 export { loadSchema, SchemaLoadError, type Schema, type ReadFile } from './rng-load.js';
-export { validateDocument, expectedAt, type Expected, type Probe } from './validate.js';
+export { validateDocument, expectedAt, type ElementTemplate, type Expected, type Probe } from './validate.js';
 export { describeValues, type ExpectedName, type ExpectedValue } from './expected.js';
 export { documentationFor } from './documentation.js';
 export {

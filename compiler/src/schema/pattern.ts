@@ -96,6 +96,10 @@ export class PatternFactory {
   private count = 0;
   get size(): number { return this.table.size + this.count; }
 
+  /** Derivative memo entries (states and transitions) added since the schema was loaded:
+   * tells a cache of the state graph that it has something new to store. */
+  learned = 0;
+
   /** While a grammar is loaded, choices keep the grammar's order (messages and completion
    * list values as the grammar does); derivatives use a canonical order instead. */
   preserveOrder = false;
@@ -108,6 +112,17 @@ export class PatternFactory {
     let p = t.get(key);
     if (!p) { p = { k, id: this.nextId++, a, b, nullable, has: k === 'after' ? a.has : a.has | b.has } as Pattern; t.set(key, p); this.count++; }
     return p;
+  }
+
+  /** A stored binary pattern rebuilt exactly as it was, without simplification or
+   * reordering (serialize.ts): memo tables persisted with it stay valid. */
+  restoreBinary(k: 'choice' | 'group' | 'interleave' | 'after', a: Pattern, b: Pattern): Pattern {
+    switch (k) {
+      case 'choice': return this.binary(k, 0, a, b, a.nullable || b.nullable);
+      case 'group': return this.binary(k, 1, a, b, a.nullable && b.nullable);
+      case 'interleave': return this.binary(k, 2, a, b, a.nullable && b.nullable);
+      case 'after': return this.binary(k, 3, a, b, false);
+    }
   }
 
   choice(a: Pattern, b: Pattern): Pattern {

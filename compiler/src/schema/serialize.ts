@@ -1,34 +1,95 @@
-// A loaded schema as JSON: loading a grammar means parsing and simplifying some hundred
-// kilobytes of RELAX NG, which dominates a short `qdc lint` run; the CLI keeps this form
-// in a cache keyed by the grammar files' identity.
+// A loaded schema as JSON, with the derivative state graph learned so far: loading a
+// grammar means parsing and simplifying some hundred kilobytes of RELAX NG, and a cold
+// validator spends most of its time computing derivative states for the first time; the
+// CLI keeps both in a cache keyed by the grammar files' identity, so later runs start warm.
 import { makeDatatype, type Datatype } from './datatypes.js';
 import { PatternFactory, type NameClass, type Pattern, type PatternOf } from './pattern.js';
 import type { Schema } from './rng-load.js';
 
 /** Bump when the meaning of the serialised form changes. */
-export const SCHEMA_FORMAT = 1;
+export const SCHEMA_FORMAT = 3;
 
-type Row =
-  | ['empty'] | ['notAllowed'] | ['text']
-  | ['choice' | 'group' | 'interleave', number, number]
-  | ['oneOrMore' | 'list', number]
-  | ['data', number, number | null]
-  | ['value', number, string]
-  | ['attribute', NameClass, number, string | null]
-  | ['element', NameClass, number, string | null];
+// Rows are one flat array of numbers, a kind code then the kind's fields: parsing plain
+// numbers is several times faster than parsing an array per pattern. Strings (values,
+// documentation, memo keys) and name classes are indices into their own tables.
+const KINDS = ['empty', 'notAllowed', 'text', 'choice', 'group', 'interleave', 'after', 'oneOrMore', 'list', 'hole', 'marker', 'data', 'value', 'attribute', 'element'] as const;
+const KIND_CODE = new Map<string, number>(KINDS.map((k, i) => [k, i]));
 
 interface Serialized {
   format: number;
   datatypes: [string, string, [string, string][]][];
-  rows: Row[];
+  strings: string[];
+  nameClasses: NameClass[];
+  /** Patterns in creation order: operands come before their users (element content,
+   * which may be cyclic, is patched in afterwards), and canonical choice order survives. */
+  rows: number[];
   start: number;
   elements: number[];
   files: string[];
+  /** Derivative memo tables: (pattern, key string, result) triples. */
+  memo: number[];
+  /** startTagClose and endTag memos: (pattern, result) pairs. */
+  close: number[];
+  end: number[];
+  /** Value patterns of attribute-name derivatives: (pattern, count, value pattern…). */
+  holes: number[];
+}
+
+/** Operands a stored pattern refers to. */
+function operands(p: Pattern, out: Pattern[]): void {
+  switch (p.k) {
+    case 'choice': case 'group': case 'interleave': case 'after': out.push(p.a, p.b); break;
+    case 'oneOrMore': case 'list': out.push(p.p); break;
+    case 'data': if (p.except) out.push(p.except); break;
+    case 'attribute': out.push(p.p); break;
+    case 'element': out.push(p.content); break;
+    case 'hole': out.push(p.vp); break;
+    default: break;
+  }
+  if (p.memo) for (const v of p.memo.values()) out.push(v);
+  if (p.closeMemo) out.push(p.closeMemo);
+  if (p.endMemo) out.push(p.endMemo);
+}
+
+/** Every pattern the schema's factory made that is still reachable: the grammar, and the
+ * derivative states through the interning tables (memo holders need not be referred to by
+ * anything else — e.g. the isolated content states the validator starts elements from). */
+function allPatterns(schema: Schema): Pattern[] {
+  const seen = new Set<Pattern>();
+  const stack: Pattern[] = [schema.start, ...schema.elements];
+  const links: Pattern[] = [];
+  while (stack.length) {
+    const p = stack.pop()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    links.length = 0;
+    operands(p, links);
+    if (p.pairs) for (const v of p.pairs.values()) links.push(v);
+    if (p.plus) links.push(p.plus);
+    if (p.holeOf) links.push(p.holeOf);
+    for (const q of links) if (!seen.has(q)) stack.push(q);
+  }
+  return [...seen];
 }
 
 export function serializeSchema(schema: Schema): string {
+  // Keep the grammar, every pattern holding memo entries, and what those refer to;
+  // intermediate patterns no table points at are recomputed if ever needed.
+  const keep = new Set<Pattern>();
+  const stack: Pattern[] = [schema.start, ...schema.elements];
+  for (const p of allPatterns(schema)) if (p.memo?.size || p.closeMemo || p.endMemo) stack.push(p);
+  const links: Pattern[] = [];
+  while (stack.length) {
+    const p = stack.pop()!;
+    if (keep.has(p)) continue;
+    keep.add(p);
+    links.length = 0;
+    operands(p, links);
+    for (const q of links) if (!keep.has(q)) stack.push(q);
+  }
+  const ordered = [...keep].sort((x, y) => x.id - y.id);
   const index = new Map<Pattern, number>();
-  const rows: Row[] = [];
+  ordered.forEach((p, i) => index.set(p, i));
   const dts: Serialized['datatypes'] = [];
   const dtIndex = new Map<string, number>();
   const dt = (d: Datatype): number => {
@@ -40,78 +101,104 @@ export function serializeSchema(schema: Schema): string {
     }
     return i;
   };
-  // Iterative post-order so that operands get their row before their users, except
-  // element content, which may be cyclic and is patched in by index afterwards.
-  const visit = (root: Pattern): number => {
-    const stack: [Pattern, boolean][] = [[root, false]];
-    while (stack.length) {
-      const [p, expanded] = stack.pop()!;
-      if (index.has(p)) continue;
-      const kids: Pattern[] = [];
-      switch (p.k) {
-        case 'choice': case 'group': case 'interleave': kids.push(p.a, p.b); break;
-        case 'oneOrMore': case 'list': kids.push(p.p); break;
-        case 'data': if (p.except) kids.push(p.except); break;
-        case 'attribute': kids.push(p.p); break;
-        case 'after': case 'marker': case 'hole': throw new Error('derivative states are not part of a schema');
-        default: break;
-      }
-      const pending = kids.filter((k) => !index.has(k));
-      if (pending.length && !expanded) {
-        stack.push([p, true]);
-        for (const k of pending) stack.push([k, false]);
-        continue;
-      }
-      const id = rows.length;
-      index.set(p, id);
-      switch (p.k) {
-        case 'empty': case 'notAllowed': case 'text': rows.push([p.k]); break;
-        case 'choice': case 'group': case 'interleave': rows.push([p.k, index.get(p.a)!, index.get(p.b)!]); break;
-        case 'oneOrMore': case 'list': rows.push([p.k, index.get(p.p)!]); break;
-        case 'data': rows.push(['data', dt(p.dt), p.except ? index.get(p.except)! : null]); break;
-        case 'value': rows.push(['value', dt(p.dt), p.value]); break;
-        case 'attribute': rows.push(['attribute', p.nc, index.get(p.p)!, p.doc ?? null]); break;
-        case 'element': rows.push(['element', p.nc, -1, p.doc ?? null]); break;
-        default: break;
-      }
-    }
-    return index.get(root)!;
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const str = (x: string | undefined): number => {
+    if (x === undefined) return -1;
+    let i = stringIndex.get(x);
+    if (i === undefined) { i = strings.length; strings.push(x); stringIndex.set(x, i); }
+    return i;
   };
-  const start = visit(schema.start);
-  for (let i = 0; i < schema.elements.length; i++) visit(schema.elements[i]!);
-  for (const el of schema.elements) visit(el.content);
-  for (const el of schema.elements) (rows[index.get(el)!] as ['element', NameClass, number, string | null])[2] = index.get(el.content)!;
-  const out: Serialized = { format: SCHEMA_FORMAT, datatypes: dts, rows, start, elements: schema.elements.map((e) => index.get(e)!), files: schema.files };
+  const nameClasses: NameClass[] = [];
+  const ncIndex = new Map<string, number>();
+  const nc = (n: NameClass): number => {
+    const key = JSON.stringify(n);
+    let i = ncIndex.get(key);
+    if (i === undefined) { i = nameClasses.length; nameClasses.push(n); ncIndex.set(key, i); }
+    return i;
+  };
+  const ref = (user: number, q: Pattern): number => {
+    const i = index.get(q)!;
+    // Creation order puts operands first; the loader relies on it.
+    if (i >= user) throw new Error('schema cache: pattern operand created after its user');
+    return i;
+  };
+  const rows: number[] = [];
+  ordered.forEach((p, i) => {
+    rows.push(KIND_CODE.get(p.k)!);
+    switch (p.k) {
+      case 'empty': case 'notAllowed': case 'text': break;
+      case 'choice': case 'group': case 'interleave': case 'after': rows.push(ref(i, p.a), ref(i, p.b)); break;
+      case 'oneOrMore': case 'list': rows.push(ref(i, p.p)); break;
+      case 'hole': rows.push(ref(i, p.vp)); break;
+      case 'marker': rows.push(p.index); break;
+      case 'data': rows.push(dt(p.dt), p.except ? ref(i, p.except) : -1); break;
+      case 'value': rows.push(dt(p.dt), str(p.value)); break;
+      case 'attribute': rows.push(nc(p.nc), ref(i, p.p), str(p.doc)); break;
+      case 'element': rows.push(nc(p.nc), index.get(p.content)!, str(p.doc)); break;
+    }
+  });
+  const memo: number[] = [];
+  const close: number[] = [];
+  const end: number[] = [];
+  const holes: number[] = [];
+  ordered.forEach((p, i) => {
+    if (p.holes) holes.push(i, p.holes.length, ...p.holes.map((h) => index.get(h)!));
+    if (p.memo) for (const [k, v] of p.memo) memo.push(i, str(k), index.get(v)!);
+    if (p.closeMemo) close.push(i, index.get(p.closeMemo)!);
+    if (p.endMemo) end.push(i, index.get(p.endMemo)!);
+  });
+  const out: Serialized = {
+    format: SCHEMA_FORMAT, datatypes: dts, strings, nameClasses, rows, start: index.get(schema.start)!,
+    elements: schema.elements.map((e) => index.get(e)!), files: schema.files, memo, close, end, holes,
+  };
   return JSON.stringify(out);
 }
 
-/** The schema back from serializeSchema's text; throws on a different format. */
+/** The schema back from serializeSchema's text, memo tables included; throws on a
+ * different format. */
 export function deserializeSchema(text: string): Schema {
   const s = JSON.parse(text) as Serialized;
   if (s.format !== SCHEMA_FORMAT) throw new Error(`schema cache format ${s.format}, expected ${SCHEMA_FORMAT}`);
   const f = new PatternFactory();
   const dts = s.datatypes.map(([lib, type, params]) => makeDatatype(lib, type, params));
-  const pats: Pattern[] = new Array(s.rows.length);
-  const elements: PatternOf<'element'>[] = [];
-  f.preserveOrder = true; // rows were written in the grammar's order
-  s.rows.forEach((r, i) => {
-    switch (r[0]) {
-      case 'empty': pats[i] = f.empty; break;
-      case 'notAllowed': pats[i] = f.notAllowed; break;
-      case 'text': pats[i] = f.text; break;
-      case 'choice': pats[i] = f.choice(pats[r[1]]!, pats[r[2]]!); break;
-      case 'group': pats[i] = f.group(pats[r[1]]!, pats[r[2]]!); break;
-      case 'interleave': pats[i] = f.interleave(pats[r[1]]!, pats[r[2]]!); break;
-      case 'oneOrMore': pats[i] = f.oneOrMore(pats[r[1]]!); break;
-      case 'list': pats[i] = f.list(pats[r[1]]!); break;
-      case 'data': pats[i] = f.data(dts[r[1]]!, r[2] === null ? null : pats[r[2]]!); break;
-      case 'value': pats[i] = f.value(dts[r[1]]!, r[2]); break;
-      case 'attribute': pats[i] = f.attribute(r[1], pats[r[2]]!, r[3] ?? undefined); break;
-      case 'element': { const e = f.element(r[1], r[3] ?? undefined); pats[i] = e; break; }
+  const pats: Pattern[] = [];
+  const elementContent: [PatternOf<'element'>, number][] = [];
+  const { rows, strings, nameClasses } = s;
+  const doc = (i: number): string | undefined => (i < 0 ? undefined : strings[i]);
+  for (let at = 0; at < rows.length;) {
+    const k = KINDS[rows[at++]!];
+    switch (k) {
+      case 'empty': pats.push(f.empty); break;
+      case 'notAllowed': pats.push(f.notAllowed); break;
+      case 'text': pats.push(f.text); break;
+      case 'choice': case 'group': case 'interleave': case 'after': pats.push(f.restoreBinary(k, pats[rows[at]!]!, pats[rows[at + 1]!]!)); at += 2; break;
+      case 'oneOrMore': pats.push(f.oneOrMore(pats[rows[at++]!]!)); break;
+      case 'list': pats.push(f.list(pats[rows[at++]!]!)); break;
+      case 'hole': pats.push(f.hole(pats[rows[at++]!]!)); break;
+      case 'marker': pats.push(f.marker(rows[at++]!)); break;
+      case 'data': { const ex = rows[at + 1]!; pats.push(f.data(dts[rows[at]!]!, ex < 0 ? null : pats[ex]!)); at += 2; break; }
+      case 'value': pats.push(f.value(dts[rows[at]!]!, strings[rows[at + 1]!]!)); at += 2; break;
+      case 'attribute': pats.push(f.attribute(nameClasses[rows[at]!]!, pats[rows[at + 1]!]!, doc(rows[at + 2]!))); at += 3; break;
+      case 'element': {
+        const e = f.element(nameClasses[rows[at]!]!, doc(rows[at + 2]!));
+        elementContent.push([e, rows[at + 1]!]);
+        pats.push(e);
+        at += 3;
+        break;
+      }
+      default: throw new Error('schema cache: unknown pattern kind');
     }
-  });
-  s.rows.forEach((r, i) => { if (r[0] === 'element') (pats[i] as PatternOf<'element'>).content = pats[r[2]]!; });
-  for (const i of s.elements) elements.push(pats[i] as PatternOf<'element'>);
-  f.preserveOrder = false;
-  return { factory: f, start: pats[s.start]!, elements, files: s.files };
+  }
+  for (const [e, c] of elementContent) e.content = pats[c]!;
+  const m = s.memo;
+  for (let i = 0; i < m.length; i += 3) (pats[m[i]!]!.memo ??= new Map()).set(strings[m[i + 1]!]!, pats[m[i + 2]!]!);
+  for (let i = 0; i < s.close.length; i += 2) pats[s.close[i]!]!.closeMemo = pats[s.close[i + 1]!]!;
+  for (let i = 0; i < s.end.length; i += 2) pats[s.end[i]!]!.endMemo = pats[s.end[i + 1]!]!;
+  for (let i = 0; i < s.holes.length;) {
+    const p = pats[s.holes[i]!]!, n = s.holes[i + 1]!;
+    p.holes = s.holes.slice(i + 2, i + 2 + n).map((h) => pats[h]!);
+    i += 2 + n;
+  }
+  return { factory: f, start: pats[s.start]!, elements: s.elements.map((i) => pats[i] as PatternOf<'element'>), files: s.files };
 }

@@ -6,7 +6,7 @@ import { positionAt, type XAttr, type XElement, type XmlDocument } from '../xml/
 import { Derivatives, isWhitespace } from './derivative.js';
 import {
   describeNames, describeValues, expectedAttributes, expectedAttributeValues, expectedElements, expectedTextValues,
-  requiredAttributes, requiredElements, closestName, type ExpectedName, type ExpectedValue,
+  requiredAttributes, requiredAttributeNames, requiredElements, closestName, type ExpectedName, type ExpectedValue,
 } from './expected.js';
 import { ncContains, type Pattern } from './pattern.js';
 import type { Schema } from './rng-load.js';
@@ -20,6 +20,22 @@ export interface Expected {
   text: ExpectedValue[];
   /** Values for one attribute, when the probe named one. */
   attributeValues?: ExpectedValue[];
+  /** What one of `elements` needs when inserted here (completion inserts it whole). */
+  template?: (name: ExpectedName) => ElementTemplate | undefined;
+}
+
+/** What an element needs to be valid, whatever values its attributes get: the attributes
+ * every form of it requires, and (one level down) the child elements every form requires. */
+export interface ElementTemplate {
+  name: ExpectedName;
+  /** Required attributes, each with the literal values the grammar lists (empty when it
+   * also or only accepts a datatype). */
+  attributes: { name: ExpectedName; values: string[] }[];
+  /** Required child elements, in the order the grammar puts them (their own `children` are
+   * not filled in). */
+  children: ElementTemplate[];
+  /** The element can have neither child elements nor text. */
+  empty: boolean;
 }
 
 /** Where completion is wanted: inside `element`, before child `childIndex` (default: after
@@ -104,22 +120,8 @@ class Walk {
       this.report('schema-element', `element <${el.name}> is not allowed ${where}${known}`, el.nameRange);
       return p; // skip the element: its content cannot be judged against anything
     }
-    // Split after(content_i, rest_i) alternatives: the content is matched against
-    // after(content_i, marker(i)), independent of the surroundings; the rests return at the end.
-    const rests: Pattern[] = [];
-    const f = d.f;
-    const isolate = (x: Pattern): Pattern => {
-      if (x.k === 'choice') return f.choice(isolate(x.a), isolate(x.b));
-      if (x.k !== 'after') return f.notAllowed;
-      let i = rests.indexOf(x.b);
-      if (i < 0) { i = rests.length; rests.push(x.b); }
-      return f.after(x.a, f.marker(i));
-    };
-    const restore = (x: Pattern): Pattern => {
-      if (x.k === 'choice') return f.choice(restore(x.a), restore(x.b));
-      return x.k === 'marker' ? rests[x.index]! : f.notAllowed;
-    };
-    let q = isolate(opened);
+    const { content, restore } = isolated(d, opened);
+    let q = content;
     let attributeErrors = 0;
     for (const a of el.attrs) {
       const { ns: ans, local } = attrNamespace(el, a, this.doc.lookupNamespace);
@@ -228,10 +230,44 @@ class Walk {
     const r: Expected = this.probeResult ?? { elements: [], attributes: [], text: [] };
     r.elements = expectedElements(c);
     r.text = expectedTextValues(c);
+    r.template = (name) => elementTemplate(this.d, c, name, 1);
     this.probeResult = r;
   }
 
   parentState: Pattern | null = null;
+}
+
+/** An element's opened state split into its content and what follows it: the alternatives
+ * after(content_i, rest_i) become after(content_i, marker(i)), so content states do not
+ * depend on the surroundings; `restore` puts the rests back once the element ends. Both
+ * depend only on the opened state, so they are computed once per state. */
+interface Isolated { content: Pattern; restore: (end: Pattern) => Pattern }
+const isolatedOf = new WeakMap<Pattern, Isolated>();
+function isolated(d: Derivatives, opened: Pattern): Isolated {
+  const hit = isolatedOf.get(opened);
+  if (hit) return hit;
+  const rests: Pattern[] = [];
+  const f = d.f;
+  const isolate = (x: Pattern): Pattern => {
+    if (x.k === 'choice') return f.choice(isolate(x.a), isolate(x.b));
+    if (x.k !== 'after') return f.notAllowed;
+    let i = rests.indexOf(x.b);
+    if (i < 0) { i = rests.length; rests.push(x.b); }
+    return f.after(x.a, f.marker(i));
+  };
+  const back = (x: Pattern): Pattern => {
+    if (x.k === 'choice') return f.choice(back(x.a), back(x.b));
+    return x.k === 'marker' ? rests[x.index]! : f.notAllowed;
+  };
+  const restored = new Map<Pattern, Pattern>();
+  const restore = (end: Pattern): Pattern => {
+    let r = restored.get(end);
+    if (!r) { r = back(end); restored.set(end, r); }
+    return r;
+  };
+  const r: Isolated = { content: isolate(opened), restore };
+  isolatedOf.set(opened, r);
+  return r;
 }
 
 /** Validate a parsed document. `source` (the text) sharpens ranges of text-content errors. */
@@ -249,14 +285,51 @@ export function validateDocument(schema: Schema, doc: XmlDocument, source?: stri
  */
 export function expectedAt(schema: Schema, doc: XmlDocument, probe: Probe): Expected {
   const empty: Expected = { elements: [], attributes: [], text: [] };
-  if (!doc.root) return { ...empty, elements: expectedElements(schema.start) };
   const d = derivatives(schema);
+  if (!doc.root) return { ...empty, elements: expectedElements(schema.start), template: (name) => elementTemplate(d, schema.start, name, 1) };
   const w = new Walk(d, doc, undefined, probe);
   // The state in which the probed element's start tag is matched: needed for attribute values.
   const parentState = stateBefore(d, schema.start, doc.root, probe.element, doc.lookupNamespace);
   w.parentState = parentState;
   w.element(schema.start, doc.root);
   return w.probeResult ?? empty;
+}
+
+/** The template of element `name` started in content state `c`, with required children
+ * down to `depth` levels. */
+function elementTemplate(d: Derivatives, c: Pattern, name: { ns: string; local: string }, depth: number): ElementTemplate | undefined {
+  const opened = d.startTagOpen(c, name.ns, name.local);
+  if (opened.k === 'notAllowed') return undefined;
+  let q = isolated(d, opened).content;
+  const attributes: ElementTemplate['attributes'] = [];
+  for (const a of requiredAttributeNames(q)) {
+    const values = expectedAttributeValues(q, a.ns, a.local, (nc) => ncContains(nc, a.ns, a.local));
+    const literals = values.every((v) => v.kind === 'literal') ? values.map((v) => (v as { value: string }).value).filter((v) => v !== '') : [];
+    attributes.push({ name: a, values: literals });
+    // any value: the content that follows is what every value allows together
+    const next = d.attribute(q, a.ns, a.local, '', true);
+    if (next.k !== 'notAllowed') q = next;
+  }
+  // Every form, whichever optional attributes it is given: children count as required
+  // only if all forms need them, and the element as empty only if no form has content.
+  const content = d.startTagClose(q, true);
+  const children: ElementTemplate[] = [];
+  if (depth > 0) {
+    // Required children in order: each from the state after the ones before it.
+    let s = content;
+    for (const e of requiredElements(content)) {
+      const t = elementTemplate(d, s, e, depth - 1) ?? elementTemplate(d, content, e, depth - 1) ?? { name: e, attributes: [], children: [], empty: false };
+      children.push(t);
+      const opened = d.startTagOpen(s, e.ns, e.local);
+      if (opened.k !== 'notAllowed') {
+        const after = d.endTag(d.startTagClose(opened, true), true);
+        if (after.k !== 'notAllowed') s = after;
+      }
+    }
+  }
+  const empty = expectedElements(content).length === 0 && expectedTextValues(content).length === 0;
+  const own = expectedElements(c).find((e) => e.ns === name.ns && e.local === name.local);
+  return { name: own ?? { ns: name.ns, local: name.local }, attributes, children, empty };
 }
 
 /** The pattern state just before `target`'s start tag, replaying leniently from the root. */

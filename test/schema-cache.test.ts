@@ -1,0 +1,61 @@
+// The cached form of a schema (serialize.ts): the grammar and the derivative states a
+// validator learned. A schema read back must give the same diagnostics as the one that was
+// written, start warm (no state to compute again for documents seen before), and write
+// back to the same text.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSchema, validateDocument, type Schema } from '../compiler/src/schema/index.js';
+import { deserializeSchema, serializeSchema } from '../compiler/src/schema/serialize.js';
+import { parseXml } from '../compiler/src/xml/parse.js';
+
+const ownGrammars = join(import.meta.dirname, '../grammars');
+const corpusDir = join(import.meta.dirname, '../../shared/conformance/tests/qemuxml2argvdata');
+// Our own small documents, plus (when present) a slice of the conformance corpus.
+const docs: string[] = [
+  `<domain type='kvm'><name>a</name><memory unit='MiB'>512</memory><os><type arch='x86_64'>hvm</type></os>
+    <devices><disk type='file' device='disk'><source file='/a.img'/><target dev='vda' bus='virtio'/></disk></devices></domain>`,
+  `<domain type='kvm'><name>b</name><memory unit='parsec'>1</memory><devices><disk type='nope'/></devices></domain>`,
+  `<domain><name>c</name><bogus/></domain>`,
+  ...(existsSync(corpusDir)
+    ? readdirSync(corpusDir).filter((f) => f.endsWith('.xml')).sort().filter((_, i) => i % 7 === 0).map((f) => readFileSync(join(corpusDir, f), 'utf8'))
+    : []),
+];
+
+function diagnostics(schema: Schema): string[] {
+  return docs.map((text) => {
+    const doc = parseXml(text);
+    if (!doc.root) return 'unparsed';
+    return validateDocument(schema, doc, text).map((d) => `${d.range.start.offset}-${d.range.end.offset} ${d.code}: ${d.message}`).join('\n');
+  });
+}
+
+describe('schema cache', () => {
+  const fresh = loadSchema(join(ownGrammars, 'domain.rng'), (f) => readFileSync(f, 'utf8'));
+  const grammarOnly = serializeSchema(fresh);
+  const expected = diagnostics(fresh);
+
+  it('a grammar read back without states validates as the original', () => {
+    expect(diagnostics(deserializeSchema(grammarOnly))).toEqual(expected);
+  });
+
+  it('a grammar read back with its learned states validates as the original, with nothing to learn', () => {
+    const withStates = serializeSchema(fresh);
+    expect(withStates.length).toBeGreaterThan(grammarOnly.length);
+    const warm = deserializeSchema(withStates);
+    expect(warm.factory.learned).toBe(0);
+    expect(diagnostics(warm)).toEqual(expected);
+    expect(warm.factory.learned).toBe(0);
+    // Creation order survives a round trip, so the text does too.
+    expect(serializeSchema(warm)).toBe(withStates);
+  });
+
+  it('states learned after a warm start are kept on the next write', () => {
+    const warm = deserializeSchema(grammarOnly);
+    diagnostics(warm);
+    expect(warm.factory.learned).toBeGreaterThan(0);
+    const again = deserializeSchema(serializeSchema(warm));
+    expect(diagnostics(again)).toEqual(expected);
+    expect(again.factory.learned).toBe(0);
+  });
+});
