@@ -59,6 +59,16 @@ export function positionAt(lineStarts: number[], offset: number): Position {
   return { line: lo + 1, column: offset - lineStarts[lo]! + 1, offset };
 }
 
+/** A range whose line and column are worked out only when asked: most ranges of a tree are
+ * never shown, and four position objects per element and attribute were most of the
+ * parser's allocations. */
+class SourceRange implements Range {
+  constructor(private readonly lines: number[], private readonly from: number, private readonly to: number) {}
+  get start(): Position { return positionAt(this.lines, this.from); }
+  get end(): Position { return positionAt(this.lines, this.to); }
+  toJSON(): Range { return { start: this.start, end: this.end }; }
+}
+
 class XmlError extends Error {
   constructor(message: string, readonly offset: number) { super(message); }
 }
@@ -102,17 +112,6 @@ class Parser {
       if (scope) return scope[prefix] || null;
     }
     return prefix === 'xml' ? XML_NS : null;
-  }
-  // Positions are asked for in (nearly) increasing order while parsing: walk forward from
-  // the last line found instead of searching every time.
-  private line = 0;
-  private pos(o: number): Position {
-    const ls = this.lines;
-    let l = this.line;
-    if (o < ls[l]!) return positionAt(ls, o);
-    while (l + 1 < ls.length && ls[l + 1]! <= o) l++;
-    this.line = l;
-    return { line: l + 1, column: o - ls[l]! + 1, offset: o };
   }
 
   document(): XElement {
@@ -282,8 +281,8 @@ class Parser {
     if (prefix && uri === undefined) this.fail(`namespace prefix '${prefix}' of <${qname}> is not declared`, nameStart);
     const el: XElement = {
       name: qname, local, ns: uri || null, attrs: [], children: [], text: '',
-      range: { start: this.pos(start), end: this.pos(this.i) },
-      nameRange: { start: this.pos(nameStart), end: this.pos(nameEnd) },
+      range: new SourceRange(this.lines, start, this.i),
+      nameRange: new SourceRange(this.lines, nameStart, nameEnd),
       end: this.i, parent, used: false,
     };
     if (ns !== scope) this.scopes.set(el, ns);
@@ -293,8 +292,8 @@ class Parser {
       if (ac > 0 && ns[a.name.slice(0, ac)] === undefined) this.fail(`namespace prefix '${a.name.slice(0, ac)}' of attribute '${a.name}' is not declared`, a.start);
       el.attrs.push({
         name: a.name, value: a.value, used: false,
-        range: { start: this.pos(a.start), end: this.pos(a.end) },
-        valueRange: { start: this.pos(a.vStart), end: this.pos(a.vEnd) },
+        range: new SourceRange(this.lines, a.start, a.end),
+        valueRange: new SourceRange(this.lines, a.vStart, a.vEnd),
       });
     }
     if (selfClose) return el;
