@@ -101,7 +101,7 @@ async function main() {
     await quickOpen(page, 'broken.domain.xml');
     await page.waitForSelector('.monaco-editor .view-lines', { timeout: 30000 });
     await page.keyboard.press('Control+Shift+M');
-    await page.waitForFunction(() => document.querySelector('.markers-panel')?.textContent?.includes('unsupported: <frobnicator>'), null, { timeout: 60000 });
+    await page.waitForFunction(() => document.querySelector('.markers-panel')?.textContent?.includes('element <frobnicator> is not allowed inside <devices>'), null, { timeout: 60000 });
     log('diagnostic shown in Problems');
 
     // 2. capability-name completion inside capability='' (line 9, column 27)
