@@ -1,11 +1,13 @@
 // Reads what a compilation needs from disk (the I/O edge): the domain, the capability
 // file and qemu.conf, resolving the driver root. Shared by `compile`, `lint --compile`, `run`.
 import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
-  CapsParseError, defaultDriverConfig, driverConfigFrom, parseConfText, parseQemuCaps,
+  CapsParseError, capsFromJson, capsToJson, defaultDriverConfig, driverConfigFrom, parseConfText, parseQemuCaps,
   type CompileOptions, type Diagnostic, type DriverConfig, type QemuCaps,
 } from '../compiler/src/index.js';
 import { resolveRoot, type RootLayout } from '../runtime/root.js';
+import { cachedFromFile } from './cache.js';
 
 export class InputError extends Error {
   constructor(message: string, readonly file?: string, readonly line?: number) { super(message); }
@@ -21,14 +23,18 @@ export function readText(file: string, what: string): string {
   }
 }
 
+/** A capability file, parsed once and then read from qdc's cache (keyed by path, size and
+ * mtime): parsing the ~3,000-line XML was a visible part of a short `qdc compile`. */
 export function loadCaps(file: string): QemuCaps {
-  const text = readText(file, 'capabilities file');
-  try {
-    return parseQemuCaps(text);
-  } catch (e) {
-    if (e instanceof CapsParseError) throw new InputError(`error: ${e.message}`, file, e.line);
-    throw e;
-  }
+  return cachedFromFile('caps', resolve(file), () => {
+    const text = readText(file, 'capabilities file');
+    try {
+      return parseQemuCaps(text);
+    } catch (e) {
+      if (e instanceof CapsParseError) throw new InputError(`error: ${e.message}`, file, e.line);
+      throw e;
+    }
+  }, capsToJson, capsFromJson);
 }
 
 export function loadDriverConfig(file: string | undefined, layout: RootLayout, optional: boolean): { config: DriverConfig; diagnostics: Diagnostic[]; file?: string } {

@@ -4,7 +4,6 @@
 // I/O error. Every file is reported on; none can stop the run.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   checkSemantics, loadSchema, SchemaLoadError, SCHEMA_ENTRY, SEMANTIC_RULES, validateDocument, type Schema,
@@ -13,6 +12,7 @@ import type { Diagnostic } from '../compiler/src/diagnostics.js';
 import { deserializeSchema, SCHEMA_FORMAT, serializeSchema } from '../compiler/src/schema/serialize.js';
 import { parseXml, type XmlDocument } from '../compiler/src/xml/parse.js';
 import { parseArgs, str, UsageError } from './args.js';
+import { qdcCacheDir } from './cache.js';
 
 export const LINT_USAGE = `usage: qdc lint FILE|DIR|GLOB… [options]
   --schema-dir DIR   validate against the RELAX NG grammar DIR/${SCHEMA_ENTRY} (e.g. /usr/share/libvirt/schemas)
@@ -57,7 +57,7 @@ export function loadSchemaCached(entryPath: string, useCache: boolean, withState
   const entry = resolve(entryPath);
   const read = (f: string): string => readFileSync(f, 'utf8');
   if (!useCache) return loadSchema(entry, read);
-  const dir = process.env.QDC_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'qdc');
+  const dir = qdcCacheDir();
   const key = createHash('sha256').update(`${SCHEMA_FORMAT}\0${entry}`).digest('hex').slice(0, 24);
   const files = { grammar: join(dir, `grammar-${key}.json`), states: join(dir, `states-${key}.json`) };
   const stamp = (f: string): string => { const st = statSync(f); return `${st.size}:${st.mtimeMs}`; };

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseQemuCaps, type QemuCaps } from '../compiler/src/index.js';
+import { capsFromJson, capsToJson, parseQemuCaps, type QemuCaps } from '../compiler/src/index.js';
 import { deriveFlags, propertyTargets, type ProbeFindings, type QmpSchema, type SchemaEntry } from './probe-flags.js';
 import type { CommandLineOptionInfo, CpuDefinition, MachineInfo, ObjectPropertyInfo } from './qmp.js';
 import { missingEmulatorError, RuntimeError } from './errors.js';
@@ -182,14 +182,6 @@ export function capsCacheFile(cacheDir: string, emulator: string): { file: strin
 export interface CachedCaps { caps: QemuCaps; file: string; probed: boolean; elapsedMs?: number; xml(): string }
 
 /** The parsed caps beside the XML, so every `qdc run` skips re-parsing the XML (a few ms × each start). */
-function toJson(caps: QemuCaps): string {
-  return JSON.stringify({ ...caps, flags: [...caps.flags] });
-}
-
-function fromJson(text: string): QemuCaps {
-  const v = JSON.parse(text) as Omit<QemuCaps, 'flags'> & { flags: string[] };
-  return { ...v, flags: new Set(v.flags) };
-}
 
 function atomicWrite(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
@@ -203,7 +195,7 @@ export async function cachedCaps(cacheDir: string, emulator: string, opts: { ref
   const json = entry.file.replace(/\.xml$/, '.json');
   const xml = (): string => readFileSync(entry.file, 'utf8');
   if (!opts.refresh) {
-    try { return { caps: fromJson(readFileSync(json, 'utf8')), file: entry.file, probed: false, xml }; } catch { /* no sidecar */ }
+    try { return { caps: capsFromJson(readFileSync(json, 'utf8')), file: entry.file, probed: false, xml }; } catch { /* no sidecar */ }
     try { return { caps: parseQemuCaps(xml()), file: entry.file, probed: false, xml }; } catch { /* missing or unreadable: probe again */ }
   }
   const result = await probeEmulator(emulator);
@@ -216,6 +208,6 @@ export async function cachedCaps(cacheDir: string, emulator: string, opts: { ref
     if (stale) { try { unlinkSync(join(entry.dir, f)); } catch { /* raced */ } }
   }
   atomicWrite(entry.file, text);
-  atomicWrite(json, toJson(caps));
+  atomicWrite(json, capsToJson(caps));
   return { caps, file: entry.file, probed: true, elapsedMs: result.elapsedMs, xml: () => text };
 }

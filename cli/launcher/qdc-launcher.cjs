@@ -17,7 +17,10 @@ if (!process.env.QDC_NO_CODE_CACHE) {
     const st = fs.statSync(file);
     const home = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
     // one cache entry per installed bundle (its path), replaced when the bundle changes
-    const owner = require('node:crypto').createHash('sha256').update(file).digest('hex').slice(0, 12);
+    // FNV-1a of the path: loading node:crypto here would cost more than the cache saves
+    let h = 0x811c9dc5;
+    for (let i = 0; i < file.length; i++) h = Math.imul(h ^ file.charCodeAt(i), 0x01000193) >>> 0;
+    const owner = h.toString(16).padStart(8, '0');
     cacheFile = path.join(process.env.QDC_CACHE_DIR || path.join(home, 'qdc'), `code-${owner}-${process.version}-${st.size}-${Math.floor(st.mtimeMs)}.bin`);
     cachedData = fs.readFileSync(cacheFile);
   } catch { /* no cache yet */ }

@@ -1,7 +1,7 @@
 // Public surface of the compiler, used by cli/, runtime/ and server/.
 export { compile, parseDomain, type CompileResult } from './compile.js';
 export type { CompileOptions, CompilePaths } from './lower/context.js';
-export { parseQemuCaps, CapsParseError, type QemuCaps } from './caps/caps.js';
+export { parseQemuCaps, CapsParseError, capsToJson, capsFromJson, type QemuCaps } from './caps/caps.js';
 export { parseConfText, driverConfigFrom, defaultDriverConfig, type DriverConfig } from './conf/qemu-conf.js';
 export { formatArgs, formatJson, formatPlan } from './format/format.js';
 export { formatDiagnostic, type Diagnostic, type Range, type Position } from './diagnostics.js';

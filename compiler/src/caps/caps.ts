@@ -129,6 +129,16 @@ export function parseQemuCaps(text: string): QemuCaps {
   if (stack.length) throw new CapsParseError(`unclosed <${stack[stack.length - 1]}>`, lineAt(text.length));
   return caps;
 }
+/** Capabilities as JSON (the cached form of a probed or parsed capability file). */
+export function capsToJson(caps: QemuCaps): string {
+  return JSON.stringify({ ...caps, flags: [...caps.flags] });
+}
+
+export function capsFromJson(text: string): QemuCaps {
+  const v = JSON.parse(text) as Omit<QemuCaps, 'flags'> & { flags: string[] };
+  return { ...v, flags: new Set(v.flags) };
+}
+
 export function hasCap(caps: QemuCaps, flag: string): boolean {
   return caps.flags.has(flag);
 }

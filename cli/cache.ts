@@ -1,0 +1,37 @@
+// qdc's per-user cache ($QDC_CACHE_DIR, else $XDG_CACHE_HOME/qdc, else ~/.cache/qdc): things
+// that are expensive to rebuild and cheap to check (compiled grammars, parsed capability files).
+// Every entry is keyed by what it was built from, so a stale entry is never used.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export function qdcCacheDir(): string {
+  return process.env.QDC_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'qdc');
+}
+
+/** A short, stable, non-cryptographic key for a string (FNV-1a, 64 bits as hex). */
+export function cacheKey(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n);
+  return h.toString(16).padStart(16, '0');
+}
+
+/** The cached value derived from `source` (checked against its size and mtime), or `build()`
+ * stored for next time. Entries for older versions of the same source are removed. */
+export function cachedFromFile<T>(kind: string, source: string, build: () => T, encode: (v: T) => string, decode: (s: string) => T): T {
+  let st;
+  try { st = statSync(source); } catch { return build(); }
+  const dir = qdcCacheDir();
+  const prefix = `${kind}-${cacheKey(source)}-`;
+  const file = join(dir, `${prefix}${st.size}-${Math.floor(st.mtimeMs)}.json`);
+  try { return decode(readFileSync(file, 'utf8')); } catch { /* not cached yet */ }
+  const value = build();
+  try {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}`;
+    writeFileSync(tmp, encode(value));
+    renameSync(tmp, file);
+    for (const f of readdirSync(dir)) if (f.startsWith(prefix) && join(dir, f) !== file) rmSync(join(dir, f), { force: true });
+  } catch { /* a cache that cannot be written only costs time */ }
+  return value;
+}
