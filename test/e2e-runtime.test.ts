@@ -326,12 +326,15 @@ suite.concurrent('runtime with the real QEMU', () => {
   });
 
   it('detects and cleans the stale record of a guest that died behind our back', async () => {
-    expect((await qdc('run', domain('ghost', { image: 'wait' }), '--root', root)).code).toBe(0);
+    const started = await qdc('run', domain('ghost', { image: 'wait' }), '--root', root);
+    expect(started.code, started.stderr).toBe(0);
     const pid = (await statusOf('ghost')).pid!;
     process.kill(pid, 'SIGKILL');
     execFileSync('sh', ['-c', `while kill -0 ${pid} 2>/dev/null && ! grep -q ') Z ' /proc/${pid}/stat 2>/dev/null; do sleep 0.02; done`]);
     const list = await qdc('list', '--root', root);
-    expect(list.stderr).toMatch(/removed the stale record of 'ghost'/);
+    // say what was seen if this ever fails: the record, the process state, list's output
+    const seen = `list: ${list.code} ${list.stdout} ${list.stderr}; /proc: ${existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').slice(0, 80) : 'gone'}; run/qemu: ${readdirSync(join(root, 'run/qemu')).join(' ')}`;
+    expect(list.stderr, seen).toMatch(/removed the stale record of 'ghost'/);
     expectNoTraces('ghost');
     expect((await qdc('status', 'ghost', '--root', root)).stderr).toMatch(/no domain named 'ghost'/);
   });
