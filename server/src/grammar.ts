@@ -35,15 +35,12 @@ export function grammarSupport(settings: ServerSettings, log: (m: string) => voi
   return {
     lint: (text, compilerDiagnostics, parsed) => lintText(text, { schema, compileCheck: () => compilerDiagnostics }, parsed),
     complete: (doc, offset, ctx) => completeFromGrammar(schema, doc, offset, ctx),
-    documentation: (element, attribute, parents) => {
-      const el = qualify(element, parents);
-      const at = attribute ? { ns: attribute.includes(':') ? '' : '', local: attribute.replace(/^.*:/, '') } : undefined;
-      return documentationFor(schema, el, at);
-    },
+    // attributes of domain XML (the qemu: namespace's included) are unqualified
+    documentation: (element, attribute) => documentationFor(schema, qualify(element), attribute ? { ns: '', local: attribute } : undefined),
   };
 }
 
-function qualify(name: string, _parents?: string[]): { ns: string; local: string } {
+function qualify(name: string): { ns: string; local: string } {
   const i = name.indexOf(':');
   return i < 0 ? { ns: '', local: name } : { ns: name.slice(0, i) === 'qemu' ? QEMU_NS : '', local: name.slice(i + 1) };
 }
@@ -75,33 +72,32 @@ export function elementSnippet(t: ElementTemplate, nameOf: (n: { ns: string; loc
 
 const escapeAttr = (v: string): string => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;');
 
-/** A well-formed stand-in for the document up to the cursor: the text before the tag being
- * edited, that tag rebuilt from what was typed (minus the attribute being edited), and end
- * tags for every element still open. Returns it with the path to the probed element. */
-function repair(text: string, offset: number, ctx: CursorContext): { xml: string; path: number[]; probeTag?: ScannedTag } | undefined {
-  const tags = scanTags(text);
+/** Where the cursor is: the tag being edited (if any), the offset the repaired document
+ * is cut at, and the elements open there (outermost first). */
+interface CursorFrame { inTag?: ScannedTag; cut: number; open: ScannedTag[] }
+
+function cursorFrame(text: string, offset: number, ctx: CursorContext): CursorFrame {
   const inTag = ctx.kind === 'attribute-name' || ctx.kind === 'attribute-value' ? ctx.tag : undefined;
   const cut = inTag ? inTag.start : ctx.kind === 'element-name' ? Math.max(0, text.lastIndexOf('<', offset - 1)) : offset;
-  const open = openElements(tags, cut);
+  return { inTag, cut, open: openElements(scanTags(text), cut) };
+}
+
+/** A well-formed stand-in for the document up to the cursor: the text before the tag being
+ * edited, that tag rebuilt from what was typed (minus the attribute being edited), and end
+ * tags for every element still open. */
+function repair(text: string, ctx: CursorContext, { inTag, cut, open }: CursorFrame): string | undefined {
   let xml = text.slice(0, cut);
   // an element whose start tag is unfinished before the cut cannot be repaired cheaply
   if (/<[^>]*$/.test(xml.slice(open.length ? open[open.length - 1]!.end : 0).replace(/<!--[\s\S]*?-->/g, ''))) return undefined;
-  let probeTag: ScannedTag | undefined;
   if (inTag) {
     const keep = inTag.attrs.filter((a) => !(ctx.kind === 'attribute-value' && a.name === ctx.attribute) && a.quoted && a.valueEnd < text.length && text[a.valueEnd] === text[a.valueStart - 1]);
     xml += `<${inTag.name}${keep.map((a) => ` ${a.name}='${escapeAttr(a.value)}'`).join('')}/>`;
-    probeTag = inTag;
   }
   for (let i = open.length - 1; i >= 0; i--) xml += `</${open[i]!.name}>`;
-  return { xml, path: [], probeTag };
+  return xml;
 }
 
-function findProbe(root: XElement, text: string, ctx: CursorContext, offset: number): { element: XElement; childIndex?: number; attribute?: string } | undefined {
-  // the deepest element whose start tag begins at the same offset as the open element/tag
-  const tags = scanTags(text);
-  const inTag = ctx.kind === 'attribute-name' || ctx.kind === 'attribute-value' ? ctx.tag : undefined;
-  const cut = inTag ? inTag.start : ctx.kind === 'element-name' ? Math.max(0, text.lastIndexOf('<', offset - 1)) : offset;
-  const open = openElements(tags, cut);
+function findProbe(root: XElement, ctx: CursorContext, { inTag, cut, open }: CursorFrame): { element: XElement; childIndex?: number; attribute?: string } | undefined {
   let el = root;
   // walk the repaired tree along the chain of open elements (root first)
   for (let depth = 1; depth < open.length; depth++) {
@@ -121,11 +117,12 @@ function findProbe(root: XElement, text: string, ctx: CursorContext, offset: num
 function completeFromGrammar(schema: Schema, doc: TextDocument, offset: number, ctx: CursorContext): CompletionItem[] {
   if (ctx.kind === 'text') return [];
   const text = doc.getText();
-  const fixed = repair(text, offset, ctx);
+  const frame = cursorFrame(text, offset, ctx);
+  const fixed = repair(text, ctx, frame);
   if (!fixed) return [];
-  const parsed = parseXml(fixed.xml);
+  const parsed = parseXml(fixed);
   if (!parsed.root) return [];
-  const probe = findProbe(parsed.root, text, ctx, offset);
+  const probe = findProbe(parsed.root, ctx, frame);
   if (!probe) return [];
   const exp = expectedAt(schema, parsed, probe);
   const qemuPrefix = /xmlns:([\w.-]+)=["']http:\/\/libvirt\.org\/schemas\/domain\/qemu\/1\.0["']/.exec(text)?.[1] ?? 'qemu';
