@@ -6,6 +6,7 @@ import { openConsole, primaryConsole, type ConsoleLink } from '../runtime/consol
 import { resolveRunAs } from '../runtime/credentials.js';
 import { applyPoweroff, domainStatus, quitDomain } from '../runtime/lifecycle.js';
 import { startDomain, stateStore, type StartStage } from '../runtime/process.js';
+import { hostPortAllocator } from '../runtime/ports.js';
 import type { DomainRecord } from '../runtime/state.js';
 import { parseArgs, str, UsageError } from './args.js';
 import { compileInputs, readText } from './compile-inputs.js';
@@ -55,7 +56,7 @@ export async function runRun(argv: string[]): Promise<number> {
     started = await startDomain({
       layout, onPoweroff, xmlFile: file, progress, signal: abort.signal, runAs,
       compile: (domainId): Plan => {
-        const result = compile(text, { ...inputs.options, domainId, startPaused: paused, nowEpochSeconds: Math.floor(Date.now() / 1000) });
+        const result = compile(text, { ...inputs.options, domainId, startPaused: paused, allocatePort: hostPortAllocator(), nowEpochSeconds: Math.floor(Date.now() / 1000) });
         if (printDiagnostics(file, result.diagnostics, text) || !result.plan) throw new CompileFailed();
         printTaint(file, result.plan);
         return result.plan;

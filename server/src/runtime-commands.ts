@@ -8,6 +8,7 @@ import { compileInputs } from '../../cli/compile-inputs.js';
 import { probedCapsFor } from '../../cli/domain-caps.js';
 import { applyPoweroff, domainStatus, findDomain, stopDomain } from '../../runtime/lifecycle.js';
 import { startDomain, stateStore } from '../../runtime/process.js';
+import { hostPortAllocator } from '../../runtime/ports.js';
 import { ensureRoot, resolveRoot, type RootLayout } from '../../runtime/root.js';
 import type { DomainRecord } from '../../runtime/state.js';
 import type { ServerSettings } from './settings.js';
@@ -54,7 +55,7 @@ export function runtimeCommands(connection: Connection, settings: ServerSettings
             layout: l, onPoweroff: parsed.domain.onPoweroff, xmlFile: doc.uri,
             progress: (stage, detail) => notify({ uri: doc.uri, name, state: stage, detail }),
             compile: (domainId): Plan => {
-              const r = compile(text, { ...inputs.options, domainId, nowEpochSeconds: Math.floor(Date.now() / 1000) });
+              const r = compile(text, { ...inputs.options, domainId, allocatePort: hostPortAllocator(), nowEpochSeconds: Math.floor(Date.now() / 1000) });
               const err = r.diagnostics.find((d) => d.severity === 'error');
               if (err || !r.plan) throw new Error(`${err?.range.start.line}:${err?.range.start.column}: ${err?.message ?? 'does not compile'}`);
               return r.plan;

@@ -33,6 +33,10 @@ export interface CompileOptions {
   monitorFd: number;
   /** Start with vCPUs stopped (no `cont` step). */
   startPaused?: boolean;
+  /** Picks a free TCP port at or after `from` for graphics autoport, when the domain is about
+   * to run (the runtime looks at the host's listening sockets). Without it, autoport takes
+   * libvirt's fixed first ports, as libvirt's own command-line tests do. */
+  allocatePort?: (from: number) => number;
 }
 
 export class LowerContext {

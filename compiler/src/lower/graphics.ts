@@ -89,9 +89,10 @@ function settle(ctx: LowerContext, g: Graphics): void {
       }
     });
   }
+  const alloc = ctx.opts.allocatePort;
   if (g.type === 'vnc') {
-    if (g.autoport) g.port = DISPLAY_PORT_MIN;
-    if (g.websocket === -1) g.websocket = WEBSOCKET_PORT_MIN;
+    if (g.autoport) g.port = alloc ? alloc(DISPLAY_PORT_MIN) : DISPLAY_PORT_MIN;
+    if (g.websocket === -1) g.websocket = alloc ? alloc(WEBSOCKET_PORT_MIN) : WEBSOCKET_PORT_MIN;
   }
   if (g.type === 'spice' && g.autoport) {
     let needPort = false;
@@ -104,10 +105,10 @@ function settle(ctx: LowerContext, g: Graphics): void {
     for (const c of g.channels) want(c.mode);
     want(g.defaultMode);
     // the ports libvirt settles on without a port allocator (as its own command-line tests do)
-    if (needPort) g.port = DISPLAY_PORT_MIN + 1;
+    if (needPort) g.port = alloc ? alloc(DISPLAY_PORT_MIN) : DISPLAY_PORT_MIN + 1;
     if (needTls) {
       if (!cfg.spiceTLS) ctx.fail('invalid-graphics', 'Auto allocation of spice TLS port requested but spice TLS is disabled in qemu.conf', g.info.range);
-      g.tlsPort = DISPLAY_PORT_MIN + 2;
+      g.tlsPort = alloc ? alloc(DISPLAY_PORT_MIN) : DISPLAY_PORT_MIN + 2;
     }
   }
   const needsRenderNode = !g.rendernode && (g.type === 'egl-headless' && ctx.has('egl-headless.rendernode')
