@@ -55,6 +55,8 @@ export function prepareControllers(ctx: LowerContext): void {
   const ctrls = devicesOf(d.devices, 'controller');
   const q35 = isQ35(ctx.machine);
   for (const c of ctrls) {
+    // a PCI controller's index is a bus number: 0-255
+    if (c.type === 'pci' && c.index > 255) ctx.fail('invalid-controller', `PCI controller index ${c.index} is out of range (0-255)`, c.info.range);
     if (c.index === -1 && c.type === 'pci') {
       // index 0 belongs to the root bus, implicit or not
       c.index = c.model === 'pci-root' || c.model === 'pcie-root' ? 0 : Math.max(0, ...ctrls.filter((o) => o.type === 'pci' && o !== c).map((o) => o.index)) + 1;

@@ -126,6 +126,9 @@ function assignDriveAddress(ctx: LowerContext, disk: Disk): void {
   }
 }
 
+/** A bound on a drive address's controller index (QEMU itself could not start that many). */
+const MAX_DISK_CONTROLLERS = 255;
+
 /** Every drive address names a controller; libvirt adds the missing ones (indexes 0…max). */
 function addDiskControllers(ctx: LowerContext, disks: Disk[]): void {
   const d = ctx.domain;
@@ -133,7 +136,10 @@ function addDiskControllers(ctx: LowerContext, disks: Disk[]): void {
     let max = -1;
     for (const disk of disks) {
       const a = disk.info.address;
-      if (disk.target.bus === type && a?.type === 'drive') max = Math.max(max, a.controller);
+      if (disk.target.bus !== type || a?.type !== 'drive') continue;
+      // every index up to it gets a controller: an absurd index would mean millions of them
+      if (a.controller > MAX_DISK_CONTROLLERS) ctx.fail('invalid-address', `drive address controller ${a.controller} is out of range (at most ${MAX_DISK_CONTROLLERS} ${type} controllers)`, disk.info.range);
+      max = Math.max(max, a.controller);
     }
     for (let i = 0; i <= max; i++) {
       if (devicesOf(d.devices, 'controller').some((c) => c.type === type && c.index === i)) continue;
@@ -379,7 +385,8 @@ function prManagerId(ctx: LowerContext, disk: Disk, s: StorageSource): string {
 
 /** vhost-user-blk: the disk is served by an external process over a UNIX socket. */
 function lowerVhostUserDisk(ctx: LowerContext, disk: Disk): void {
-  const s = disk.source!;
+  if (!disk.source) ctx.fail('missing-element', `vhost-user disk '${disk.target.dev}' needs a <source type='unix' path='…'/>`, disk.info.range);
+  const s = disk.source;
   if (disk.target.bus !== 'virtio' || disk.device !== 'disk') ctx.fail('invalid-disk', "a vhost-user disk must be device='disk' on the virtio bus", disk.info.range);
   const chardev = `chr-vu-${disk.info.alias}`;
   ctx.arg('-chardev', keyval([['id', chardev], ['path', s.path], ['reconnect', s.reconnect]], 'socket'));

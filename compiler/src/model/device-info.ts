@@ -36,6 +36,10 @@ export function readAddress(r: ElementReader): Address {
   switch (type) {
     case 'pci': {
       const a: PciAddress = { type: 'pci', domain: num(r, 'domain'), bus: num(r, 'bus'), slot: num(r, 'slot'), function: num(r, 'function') };
+      // PCI's own limits, which libvirt enforces when it reads the address
+      for (const [field, max] of [['domain', 0xffff], ['bus', 0xff], ['slot', 0x1f], ['function', 7]] as const) {
+        if (a[field] < 0 || a[field] > max) r.fatal('invalid-address', `invalid PCI address ${field}='${r.attr(field)}': it must be at most 0x${max.toString(16)}`, field);
+      }
       const mf = r.boolAttr('multifunction');
       if (mf !== undefined) a.multifunction = mf;
       if (r.child('zpci')) r.fatal('unsupported', 'unsupported: <zpci> (s390 PCI) on x86');
