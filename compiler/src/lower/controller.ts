@@ -191,7 +191,11 @@ function lowerController(c: Controller, ctx: LowerContext): void {
         props.masterbus = `${c.info.alias}.0`;
         props.firstport = c.masterStartport;
       } else {
-        if (c.usbPorts !== undefined && (c.model === 'nec-xhci' || c.model === 'qemu-xhci')) { props.p2 = c.usbPorts; props.p3 = c.usbPorts; }
+        if (c.usbPorts !== undefined && (c.model === 'nec-xhci' || c.model === 'qemu-xhci')) {
+          if (c.usbPorts > 15) ctx.fail('invalid-controller', `'${c.model}' controller only supports up to '15' ports`, c.info.range);
+          props.p2 = c.usbPorts;
+          props.p3 = c.usbPorts;
+        }
         props.id = id;
       }
       Object.assign(props, addrProps(c, ctx));

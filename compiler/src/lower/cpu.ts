@@ -150,6 +150,8 @@ export function lowerSmp(ctx: LowerContext): void {
   const t = d.cpu?.topology;
   const n = d.vcpus;
   const cur = d.vcpusCurrent ?? n;
+  const maxCpus = machineCaps(ctx)?.maxCpus;
+  if (maxCpus !== undefined && n > maxCpus) ctx.fail('invalid-vcpus', `Maximum CPUs greater than specified machine type limit ${maxCpus} (<vcpu> is ${n})`, d.vcpuRange);
   const parts: string[] = [String(cur)];
   if (cur !== n) parts.push(`maxcpus=${n}`);
   if (t) {

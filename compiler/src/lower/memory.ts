@@ -60,16 +60,23 @@ export function machineMemoryBackendId(ctx: LowerContext): string | undefined {
   return machineCaps(ctx)?.defaultRAMid;
 }
 
-export function expandNodeset(s: string): number[] {
+/** libvirt's limit for CPU and NUMA node sets (VIR_DOMAIN_CPUMASK_LEN). */
+const MAX_SET_ID = 8191;
+
+/** A cpuset/nodeset ("0-3,^2,8") as sorted ids; malformed parts and ids beyond libvirt's
+ * limit are errors, reported through `fail`. */
+export function expandNodeset(s: string, fail: (message: string) => never): number[] {
   const out = new Set<number>();
   for (const part of s.split(',')) {
     const t = part.trim();
     if (!t) continue;
     const excl = t.startsWith('^');
     const m = /^\^?(\d+)(?:-(\d+))?$/.exec(t);
-    if (!m) continue;
-    const a = Number(m[1]);
-    const b = m[2] !== undefined ? Number(m[2]) : a;
+    if (!m) fail(`'${s}' is not a valid set of ids (e.g. 0-3,^2,8)`);
+    const a = Number(m![1]);
+    const b = m![2] !== undefined ? Number(m![2]) : a;
+    if (b > MAX_SET_ID) fail(`id ${b} in '${s}' is beyond ${MAX_SET_ID}, the largest libvirt accepts`);
+    if (b < a) fail(`range '${t}' in '${s}' runs backwards`);
     for (let i = a; i <= b; i++) { if (excl) out.delete(i); else out.add(i); }
   }
   return [...out].sort((x, y) => x - y);
@@ -102,7 +109,7 @@ function hugepageForNode(ctx: LowerContext, node: number | undefined): number | 
   if (!hp.pages.length) return defaultHugepageKiB(ctx, mb!.range);
   if (node !== undefined) {
     for (const p of hp.pages) {
-      if (p.nodeset !== undefined && expandNodeset(p.nodeset).includes(node)) return p.sizeKiB ?? defaultHugepageKiB(ctx, mb!.range);
+      if (p.nodeset !== undefined && expandNodeset(p.nodeset, (m) => ctx.fail('invalid-set', `hugepages nodeset: ${m}`, mb!.range)).includes(node)) return p.sizeKiB ?? defaultHugepageKiB(ctx, mb!.range);
     }
   }
   const dflt = hp.pages.find((p) => p.nodeset === undefined);
@@ -129,10 +136,10 @@ function hostBinding(ctx: LowerContext, node: number | undefined, sourceNodes?: 
   const nt = ctx.domain.numatune;
   const memnode = node !== undefined ? nt?.memnodes.find((m) => m.cellid === node) : undefined;
   const mode = memnode?.mode ?? nt?.memory?.mode ?? 'strict';
-  if (sourceNodes !== undefined) return { nodes: expandNodeset(sourceNodes), policy: POLICY[mode] ?? 'bind' };
-  if (memnode) return memnode.mode === 'restrictive' ? undefined : { nodes: expandNodeset(memnode.nodeset), policy: POLICY[memnode.mode]! };
+  if (sourceNodes !== undefined) return { nodes: expandNodeset(sourceNodes, (m) => ctx.fail('invalid-set', m, ctx.domain.range)), policy: POLICY[mode] ?? 'bind' };
+  if (memnode) return memnode.mode === 'restrictive' ? undefined : { nodes: expandNodeset(memnode.nodeset, (m) => ctx.fail('invalid-set', `numatune memnode nodeset: ${m}`, ctx.domain.range)), policy: POLICY[memnode.mode]! };
   const m = nt?.memory;
-  if (m?.nodeset && m.mode !== 'restrictive') return { nodes: expandNodeset(m.nodeset), policy: POLICY[m.mode]! };
+  if (m?.nodeset && m.mode !== 'restrictive') return { nodes: expandNodeset(m.nodeset, (msg) => ctx.fail('invalid-set', `numatune nodeset: ${msg}`, ctx.domain.range)), policy: POLICY[m.mode]! };
   return undefined;
 }
 
@@ -259,7 +266,7 @@ function validateNuma(ctx: LowerContext): void {
     if (c.id !== i) ctx.fail('invalid-numa', `NUMA cell ids must be 0, 1, … in order (cell ${i} has id ${c.id})`, c.range);
   });
   for (const c of cells) {
-    for (const cpu of expandNodeset(c.cpus ?? '')) {
+    for (const cpu of expandNodeset(c.cpus ?? '', (m) => ctx.fail('invalid-set', `NUMA cell ${c.id} cpus: ${m}`, c.range))) {
       if (cpu >= d.vcpus) ctx.fail('invalid-numa', `NUMA cell ${c.id} lists vCPU ${cpu}, but the domain has only ${d.vcpus} vCPUs`, c.range);
     }
   }
@@ -268,7 +275,7 @@ function validateNuma(ctx: LowerContext): void {
   const pages = d.memoryBacking?.hugepages?.pages ?? [];
   for (const p of pages) {
     if (p.nodeset === undefined) continue;
-    for (const n of expandNodeset(p.nodeset)) {
+    for (const n of expandNodeset(p.nodeset, (m) => ctx.fail('invalid-set', `hugepages nodeset: ${m}`, d.memoryBacking!.range))) {
       if (!ids.has(n)) ctx.fail('invalid-hugepages', `hugepages: node ${n} not found (the domain has ${cells.length} NUMA cell(s))`, d.memoryBacking!.range);
     }
   }

@@ -161,11 +161,16 @@ export function buildDomain(root: XElement, diags: DiagnosticSink): Domain {
   return domain;
 }
 
+const MAX_IOTHREADS = 4096;
+
 function readIOThreads(r: ElementReader): IOThreads | undefined {
   const el = r.child('iothreads');
   const idsEl = r.child('iothreadids');
   if (!el && !idsEl) return undefined;
   const count = el ? Number(el.text()) : 0;
+  if (!Number.isInteger(count) || count < 0) el!.fatal('invalid-number', `<iothreads> must be a non-negative integer (got '${el!.text()}')`);
+  // every I/O thread is a QEMU object and a host thread: a count beyond this is a typo
+  if (count > MAX_IOTHREADS) el!.fatal('invalid-value', `<iothreads> ${count} is more than ${MAX_IOTHREADS}`);
   const ids: IOThreads['ids'] = (idsEl?.children('iothread') ?? []).map((t) => {
     const poll = t.child('poll');
     return {
