@@ -1,6 +1,6 @@
 // Reads what a compilation needs from disk (the I/O edge): the domain, the capability
 // file and qemu.conf, resolving the driver root. Shared by `compile`, `lint --compile`, `run`.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   CapsParseError, capsFromJson, capsToJson, defaultDriverConfig, driverConfigFrom, parseConfText, parseQemuCaps,
@@ -58,6 +58,20 @@ function firstRenderNode(): string | undefined {
 
 export interface CompileInputs { options: CompileOptions; layout: RootLayout; confDiagnostics: Diagnostic[]; confFile?: string }
 
+const HUGETLBFS_MAGIC = 0x958458f6;
+
+/** The page size of each hugetlbfs mount that exists on this host (its statfs block size). */
+function hugepageSizes(mounts: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of mounts) {
+    try {
+      const st = statfsSync(m);
+      if (st.type === HUGETLBFS_MAGIC) out[m] = st.bsize / 1024;
+    } catch { /* not mounted here: the compiler falls back to the size the path names */ }
+  }
+  return out;
+}
+
 export function compileInputs(o: { root?: string; capsFile?: string; qemuConf?: string; caps?: QemuCaps; domainId?: number; monitorFd?: number; paused?: boolean }): CompileInputs {
   const layout = resolveRoot(o.root, process.env);
   const caps = o.caps ?? (o.capsFile ? loadCaps(o.capsFile) : undefined);
@@ -72,6 +86,7 @@ export function compileInputs(o: { root?: string; capsFile?: string; qemuConf?: 
         QEMU_AUDIO_DRV: process.env.QEMU_AUDIO_DRV, SDL_AUDIODRIVER: process.env.SDL_AUDIODRIVER,
       },
       hostRenderNode: firstRenderNode(),
+      hostHugepageKiB: hugepageSizes(conf.config.hugetlbfs),
       monitorFd: o.monitorFd ?? 3, startPaused: o.paused,
     },
   };

@@ -29,6 +29,9 @@ export interface CompileOptions {
   hostEnv: Record<string, string | undefined>;
   /** The host's first DRM render node (/dev/dri/renderD*), for OpenGL displays that name none. */
   hostRenderNode?: string;
+  /** Page size (KiB) of each configured hugetlbfs mount as the host reports it (statfs), as
+   * libvirt learns it; mounts missing here fall back to the size their path names. */
+  hostHugepageKiB?: Record<string, number>;
   /** fd number the monitor socket is passed as. */
   monitorFd: number;
   /** Start with vCPUs stopped (no `cont` step). */

@@ -91,7 +91,7 @@ function mountPageKiB(path: string): number | undefined {
 }
 
 function hugetlbfsMounts(ctx: LowerContext): { path: string; pageKiB: number }[] {
-  return ctx.config.hugetlbfs.map((p) => ({ path: p, pageKiB: mountPageKiB(p) ?? DEFAULT_HUGEPAGE_KIB }));
+  return ctx.config.hugetlbfs.map((p) => ({ path: p, pageKiB: ctx.opts.hostHugepageKiB?.[p] ?? mountPageKiB(p) ?? DEFAULT_HUGEPAGE_KIB }));
 }
 
 /** The default huge page size: the page size of the first configured hugetlbfs mount. */
