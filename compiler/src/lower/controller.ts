@@ -76,7 +76,6 @@ export function prepareControllers(ctx: LowerContext): void {
   for (const c of devicesOf(d.devices, 'controller')) {
     if (c.type === 'usb' && !c.model) c.model = q35 ? (ctx.has('qemu-xhci') ? 'qemu-xhci' : 'ich9-ehci1') : 'piix3-uhci';
     if (c.type === 'scsi' && !c.model) c.model = ctx.has('lsi') ? 'lsilogic' : 'virtio-scsi';
-    if (c.type === 'scsi' && c.model === 'virtio-scsi' && false) c.model = 'virtio-scsi';
     if (c.type === 'virtio-serial' && !c.model) c.model = 'virtio';
     if (c.type === 'pci' && !c.model) c.model = c.index === 0 ? (q35 ? 'pcie-root' : 'pci-root') : 'pci-bridge';
     if (c.type === 'pci' && c.model === 'pci-root' && q35) ctx.fail('invalid-controller', "q35 machines have a pcie-root, not a pci-root", c.info.range);

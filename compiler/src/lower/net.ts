@@ -91,10 +91,9 @@ function validate(n: NetInterface, ctx: LowerContext): void {
   }
 }
 
-function useVhost(n: NetInterface, ctx: LowerContext): boolean {
+function useVhost(n: NetInterface): boolean {
   if (!TAP_TYPES.has(n.type) || !isVirtioNet(n)) return false;
   // driver name='qemu' asks for the userspace virtio backend; otherwise the in-kernel one
-  void ctx;
   return n.driver.name !== 'qemu';
 }
 
@@ -129,7 +128,7 @@ function netdevProps(n: NetInterface, ctx: LowerContext, index: number): Record<
       }
       const p: Record<string, unknown> = { type: 'tap' };
       if (taps.length === 1) p.fd = taps[0]; else p.fds = taps.join(':');
-      if (useVhost(n, ctx)) {
+      if (useVhost(n)) {
         const vhost: string[] = [];
         for (let q = 0; q < queues; q++) vhost.push(String(ctx.passFd({ kind: 'vhost-net', path: n.backendVhost ?? '/dev/vhost-net' })));
         p.vhost = true;

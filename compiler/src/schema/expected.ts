@@ -1,7 +1,7 @@
 // What a pattern state accepts next: element names, attribute names, and the values an
 // attribute or text may take. Used for error messages ("must be one of …") and, by the
 // language server, for completion.
-import { ncNames, type NameClass, type Pattern } from './pattern.js';
+import { ncContains, ncNames, type NameClass, type Pattern } from './pattern.js';
 
 export interface ExpectedName {
   ns: string;
@@ -119,11 +119,10 @@ function valuesOf(p: Pattern, out: ExpectedValue[], seen: Set<string>): void {
 }
 
 /** Values the attribute `ns:local` may take in state `p`. */
-export function expectedAttributeValues(p: Pattern, ns: string, local: string, contains: (nc: NameClass) => boolean): ExpectedValue[] {
+export function expectedAttributeValues(p: Pattern, ns: string, local: string): ExpectedValue[] {
   const out: ExpectedValue[] = [];
   const seenValues = new Set<string>();
-  void ns; void local;
-  forEachNext(p, 'attributes', (q) => { if (q.k === 'attribute' && contains(q.nc)) valuesOf(q.p, out, seenValues); });
+  forEachNext(p, 'attributes', (q) => { if (q.k === 'attribute' && ncContains(q.nc, ns, local)) valuesOf(q.p, out, seenValues); });
   return out;
 }
 

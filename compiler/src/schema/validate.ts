@@ -129,7 +129,7 @@ class Walk {
       if (next.k !== 'notAllowed') { q = next; continue; }
       const lenient = d.attribute(q, ans, local, a.value, true);
       if (lenient.k !== 'notAllowed') {
-        const values = expectedAttributeValues(q, ans, local, (nc) => ncContains(nc, ans, local));
+        const values = expectedAttributeValues(q, ans, local);
         const guess = closestName(a.value, values.flatMap((v) => (v.kind === 'literal' ? [v.value] : [])));
         this.report('schema-value', `attribute '${a.name}' must be ${describeValues(values)} (got '${a.value}'${guess ? `; did you mean '${guess}'?` : ''})`, a.valueRange);
         attributeErrors++;
@@ -221,7 +221,7 @@ class Walk {
         if (n.k !== 'notAllowed') s = n;
       }
       const { ns, local } = attrNamespace(el, { name: want, value: '', range: el.range, valueRange: el.range, used: false }, this.doc.lookupNamespace);
-      r.attributeValues = expectedAttributeValues(s, ns, local, (nc) => ncContains(nc, ns, local));
+      r.attributeValues = expectedAttributeValues(s, ns, local);
     }
     this.probeResult = r;
   }
@@ -303,7 +303,7 @@ function elementTemplate(d: Derivatives, c: Pattern, name: { ns: string; local: 
   let q = isolated(d, opened).content;
   const attributes: ElementTemplate['attributes'] = [];
   for (const a of requiredAttributeNames(q)) {
-    const values = expectedAttributeValues(q, a.ns, a.local, (nc) => ncContains(nc, a.ns, a.local));
+    const values = expectedAttributeValues(q, a.ns, a.local);
     const literals = values.every((v) => v.kind === 'literal') ? values.map((v) => (v as { value: string }).value).filter((v) => v !== '') : [];
     attributes.push({ name: a, values: literals });
     // any value: the content that follows is what every value allows together

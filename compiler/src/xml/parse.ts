@@ -212,7 +212,7 @@ class Parser {
     if (v.includes('\r')) v = v.replace(/\r\n?/g, '\n');
     if (attr) v = v.replace(/[\t\n]/g, ' ');
     if (!v.includes('&')) return v;
-    return v.replace(/&([^;&<]*)(;?)/g, (all, ref: string, semi: string, off: number) => {
+    return v.replace(/&([^;&<]*)(;?)/g, (_all, ref: string, semi: string, off: number) => {
       if (!semi) this.fail("'&' must start an entity or character reference", at + off);
       if (ref[0] === '#') {
         const cp = ref[1] === 'x' ? (/^#x[0-9a-fA-F]+$/.test(ref) ? parseInt(ref.slice(2), 16) : NaN) : (/^#[0-9]+$/.test(ref) ? parseInt(ref.slice(1), 10) : NaN);
@@ -223,7 +223,6 @@ class Parser {
       }
       const p = PREDEFINED[ref];
       if (p === undefined) this.fail(`entity: undefined entity '&${ref};' (entities are never expanded)`, at + off);
-      void all;
       return p!;
     });
   }
