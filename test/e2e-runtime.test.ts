@@ -54,8 +54,8 @@ function domain(name: string, opts: { image?: 'hello' | 'wait' | string; emulato
   return file;
 }
 
-async function statusOf(name: string): Promise<{ status?: string; pid?: number; consoles: { path?: string }[] }> {
-  const r = await qdc('status', name, '--root', root, '--json');
+async function statusOf(name: string, under = root): Promise<{ status?: string; pid?: number; consoles: { path?: string }[] }> {
+  const r = await qdc('status', name, '--root', under, '--json');
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as { status?: string; pid?: number; consoles: { path?: string }[] };
 }
@@ -88,10 +88,10 @@ function runAttached(file: string): { child: ChildProcess; out: () => string; er
 }
 
 /** Nothing of `name` left under the root: no record, pid file, private dir or socket. */
-function expectNoTraces(name: string): void {
-  const run = readdirSync(join(root, 'run/qemu'));
+function expectNoTraces(name: string, under = root): void {
+  const run = readdirSync(join(under, 'run/qemu'));
   expect(run.filter((f) => f.startsWith(`${name}.`))).toEqual([]);
-  expect(readdirSync(join(root, 'lib/qemu')).filter((f) => f.endsWith(`-${name}`))).toEqual([]);
+  expect(readdirSync(join(under, 'lib/qemu')).filter((f) => f.endsWith(`-${name}`))).toEqual([]);
 }
 
 suite('QMP client against the real QEMU', () => {
@@ -326,17 +326,19 @@ suite.concurrent('runtime with the real QEMU', () => {
   });
 
   it('detects and cleans the stale record of a guest that died behind our back', async () => {
-    const started = await qdc('run', domain('ghost', { image: 'wait' }), '--root', root);
+    // its own root: a concurrent test's `qdc list` would otherwise clean the record first
+    const own = join(root, 'ghost-root');
+    const started = await qdc('run', domain('ghost', { image: 'wait' }), '--root', own);
     expect(started.code, started.stderr).toBe(0);
-    const pid = (await statusOf('ghost')).pid!;
+    const pid = (await statusOf('ghost', own)).pid!;
     process.kill(pid, 'SIGKILL');
-    execFileSync('sh', ['-c', `while kill -0 ${pid} 2>/dev/null && ! grep -q ') Z ' /proc/${pid}/stat 2>/dev/null; do sleep 0.02; done`]);
-    const list = await qdc('list', '--root', root);
+    await until('QEMU to die', () => !alive(pid));
+    const list = await qdc('list', '--root', own);
     // say what was seen if this ever fails: the record, the process state, list's output
-    const seen = `list: ${list.code} ${list.stdout} ${list.stderr}; /proc: ${existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').slice(0, 80) : 'gone'}; run/qemu: ${readdirSync(join(root, 'run/qemu')).join(' ')}`;
+    const seen = `list: ${list.code} ${list.stdout} ${list.stderr}; /proc: ${existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').slice(0, 80) : 'gone'}; run/qemu: ${readdirSync(join(own, 'run/qemu')).join(' ')}`;
     expect(list.stderr, seen).toMatch(/removed the stale record of 'ghost'/);
-    expectNoTraces('ghost');
-    expect((await qdc('status', 'ghost', '--root', root)).stderr).toMatch(/no domain named 'ghost'/);
+    expectNoTraces('ghost', own);
+    expect((await qdc('status', 'ghost', '--root', own)).stderr).toMatch(/no domain named 'ghost'/);
   });
 
   it('stops the guest cleanly on Ctrl-C during run', async () => {
