@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 // QDC_OUTDIR lets parallel work build private copies without touching dist/.
 const outdir = process.env.QDC_OUTDIR ?? 'dist';
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: false, logLevel: 'warning', legalComments: 'none', minify: true };
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: false, logLevel: 'warning', legalComments: 'none', minify: !process.env.QDC_NO_MINIFY };
 
 mkdirSync(outdir, { recursive: true });
 // dist/ holds CommonJS bundles although the package itself is an ES module package

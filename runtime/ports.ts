@@ -20,10 +20,12 @@ export function listeningTcpPorts(): Set<number> {
   return ports;
 }
 
-/** A port allocator for one compilation (CompileOptions.allocatePort). */
-export function hostPortAllocator(used: Set<number> = listeningTcpPorts()): (from: number) => number {
-  const taken = new Set(used);
+/** A port allocator for one compilation (CompileOptions.allocatePort). The host's sockets
+ *  are read on the first allocation: most domains have no autoport and skip the scan. */
+export function hostPortAllocator(used?: Set<number>): (from: number) => number {
+  let taken: Set<number> | undefined;
   return (from) => {
+    taken ??= new Set(used ?? listeningTcpPorts());
     let p = from;
     while (taken.has(p) && p < 65535) p++;
     taken.add(p);
