@@ -106,18 +106,13 @@ class Walk {
     return { start: positionAt(this.doc.lineStarts, s), end: positionAt(this.doc.lineStarts, t) };
   }
 
+  // The path a valid element takes is kept small, and each error report lives in its own
+  // method: V8 optimizes small functions quickly, which is most of a one-shot lint's time.
   element(p: Pattern, el: XElement): Pattern {
     const d = this.d;
-    const ns = el.ns ?? '';
-    const opened = d.startTagOpen(p, ns, el.local);
+    const opened = d.startTagOpen(p, el.ns ?? '', el.local);
     if (opened.k === 'notAllowed') {
-      const exp = expectedElements(p);
-      const where = el.parent ? `inside <${el.parent.name}>` : 'as the root element';
-      const guess = closestName(el.local, exp.map((n) => n.local));
-      const known = guess ? `; did you mean <${guess}>?`
-        : exp.length ? `; expected ${exp.length === 1 ? '' : 'one of '}${describeNames(exp)}`
-        : `; <${el.parent?.name ?? 'document'}> takes no more child elements here`;
-      this.report('schema-element', `element <${el.name}> is not allowed ${where}${known}`, el.nameRange);
+      this.unexpectedElement(p, el);
       return p; // skip the element: its content cannot be judged against anything
     }
     const { content, restore } = isolated(d, opened);
@@ -126,60 +121,88 @@ class Walk {
     for (const a of el.attrs) {
       const { ns: ans, local } = attrNamespace(el, a, this.doc.lookupNamespace);
       const next = d.attribute(q, ans, local, a.value);
-      if (next.k !== 'notAllowed') { q = next; continue; }
-      const lenient = d.attribute(q, ans, local, a.value, true);
-      if (lenient.k !== 'notAllowed') {
-        const values = expectedAttributeValues(q, ans, local);
-        const guess = closestName(a.value, values.flatMap((v) => (v.kind === 'literal' ? [v.value] : [])));
-        this.report('schema-value', `attribute '${a.name}' must be ${describeValues(values)} (got '${a.value}'${guess ? `; did you mean '${guess}'?` : ''})`, a.valueRange);
-        attributeErrors++;
-        q = lenient;
-      } else {
-        const present = new Set(el.attrs.map((x) => x.name));
-        const allowed = expectedAttributes(q).filter((n) => !present.has(n.local));
-        const everAllowed = expectedAttributes(d.startTagOpen(p, ns, el.local)).some((n) => n.local === local && n.ns === ans);
-        // After an earlier attribute error, a clash with that attribute is a follow-on.
-        if (everAllowed && attributeErrors) continue;
-        attributeErrors++;
-        const msg = everAllowed
-          ? `attribute '${a.name}' is not allowed on <${el.name}> together with the other attributes given`
-          : `attribute '${a.name}' is not allowed on <${el.name}>${guessAttr(local, allowed)}`;
-        this.report('schema-attribute', msg, a.range);
-      }
+      if (next.k !== 'notAllowed') q = next;
+      else [q, attributeErrors] = this.attributeError(p, q, el, a, ans, local, attributeErrors);
     }
-    if (this.probe?.element === el) this.captureAttributes(q);
+    const probed = this.probe?.element === el;
+    if (probed) this.captureAttributes(q);
     let c = d.startTagClose(q);
-    if (c.k === 'notAllowed') {
-      const required = [...requiredAttributes(q)];
-      const fixes = expectedAttributes(q).filter((n) => d.startTagClose(d.attribute(q, n.ns, n.local, '', true)).k !== 'notAllowed').map((n) => n.local);
-      const msg = required.length
-        ? `<${el.name}> is missing required attribute${required.length > 1 ? 's' : ''} ${required.map((r) => `'${r}'`).join(', ')}`
-        : `<${el.name}> needs ${fixes.length > 1 ? 'one of the attributes' : 'attribute'} ${fixes.map((r) => `'${r}'`).join(', ')}`;
-      this.report('schema-missing-attribute', msg, el.nameRange);
-      c = d.startTagClose(q, true);
-    }
+    if (c.k === 'notAllowed') c = this.missingAttributes(q, el);
     if (el.children.length === 0) {
-      if (this.probe?.element === el) this.captureContent(c);
+      if (probed) this.captureContent(c);
       const t = d.soleText(c, el.text);
-      if (t.k === 'notAllowed') {
-        this.textError(c, el);
-        c = d.soleText(c, el.text, true);
-        if (c.k === 'notAllowed') c = d.startTagClose(q, true);
-      } else c = t;
+      c = t.k === 'notAllowed' ? this.badSoleText(c, q, el) : t;
     } else {
-      if (!isWhitespace(el.text)) {
-        const t = d.text(c, el.text);
-        if (t.k === 'notAllowed') this.report('schema-text', `<${el.name}> may not contain text here`, this.textRange(el));
-        else c = t;
+      if (!isWhitespace(el.text)) c = this.mixedText(c, el);
+      const children = el.children;
+      for (let i = 0; i < children.length; i++) {
+        if (probed && this.probe!.childIndex === i) this.captureContent(c);
+        c = this.element(c, children[i]!);
       }
-      el.children.forEach((child, i) => {
-        if (this.probe?.element === el && this.probe.childIndex === i) this.captureContent(c);
-        c = this.element(c, child);
-      });
-      if (this.probe?.element === el && (this.probe.childIndex ?? el.children.length) >= el.children.length) this.captureContent(c);
+      if (probed && (this.probe!.childIndex ?? children.length) >= children.length) this.captureContent(c);
     }
     const end = d.endTag(c);
-    if (end.k !== 'notAllowed') return restore(end);
+    return restore(end.k !== 'notAllowed' ? end : this.incomplete(c, el));
+  }
+
+  private unexpectedElement(p: Pattern, el: XElement): void {
+    const exp = expectedElements(p);
+    const where = el.parent ? `inside <${el.parent.name}>` : 'as the root element';
+    const guess = closestName(el.local, exp.map((n) => n.local));
+    const known = guess ? `; did you mean <${guess}>?`
+      : exp.length ? `; expected ${exp.length === 1 ? '' : 'one of '}${describeNames(exp)}`
+      : `; <${el.parent?.name ?? 'document'}> takes no more child elements here`;
+    this.report('schema-element', `element <${el.name}> is not allowed ${where}${known}`, el.nameRange);
+  }
+
+  /** Reports an attribute the state `q` does not accept; returns the state to go on from
+   *  and the updated error count. */
+  private attributeError(p: Pattern, q: Pattern, el: XElement, a: XAttr, ans: string, local: string, errors: number): [Pattern, number] {
+    const d = this.d;
+    const lenient = d.attribute(q, ans, local, a.value, true);
+    if (lenient.k !== 'notAllowed') {
+      const values = expectedAttributeValues(q, ans, local);
+      const guess = closestName(a.value, values.flatMap((v) => (v.kind === 'literal' ? [v.value] : [])));
+      this.report('schema-value', `attribute '${a.name}' must be ${describeValues(values)} (got '${a.value}'${guess ? `; did you mean '${guess}'?` : ''})`, a.valueRange);
+      return [lenient, errors + 1];
+    }
+    const present = new Set(el.attrs.map((x) => x.name));
+    const allowed = expectedAttributes(q).filter((n) => !present.has(n.local));
+    const everAllowed = expectedAttributes(d.startTagOpen(p, el.ns ?? '', el.local)).some((n) => n.local === local && n.ns === ans);
+    // After an earlier attribute error, a clash with that attribute is a follow-on.
+    if (everAllowed && errors) return [q, errors];
+    const msg = everAllowed
+      ? `attribute '${a.name}' is not allowed on <${el.name}> together with the other attributes given`
+      : `attribute '${a.name}' is not allowed on <${el.name}>${guessAttr(local, allowed)}`;
+    this.report('schema-attribute', msg, a.range);
+    return [q, errors + 1];
+  }
+
+  private missingAttributes(q: Pattern, el: XElement): Pattern {
+    const d = this.d;
+    const required = [...requiredAttributes(q)];
+    const fixes = expectedAttributes(q).filter((n) => d.startTagClose(d.attribute(q, n.ns, n.local, '', true)).k !== 'notAllowed').map((n) => n.local);
+    const msg = required.length
+      ? `<${el.name}> is missing required attribute${required.length > 1 ? 's' : ''} ${required.map((r) => `'${r}'`).join(', ')}`
+      : `<${el.name}> needs ${fixes.length > 1 ? 'one of the attributes' : 'attribute'} ${fixes.map((r) => `'${r}'`).join(', ')}`;
+    this.report('schema-missing-attribute', msg, el.nameRange);
+    return d.startTagClose(q, true);
+  }
+
+  private badSoleText(c: Pattern, q: Pattern, el: XElement): Pattern {
+    this.textError(c, el);
+    const r = this.d.soleText(c, el.text, true);
+    return r.k === 'notAllowed' ? this.d.startTagClose(q, true) : r;
+  }
+
+  private mixedText(c: Pattern, el: XElement): Pattern {
+    const t = this.d.text(c, el.text);
+    if (t.k !== 'notAllowed') return t;
+    this.report('schema-text', `<${el.name}> may not contain text here`, this.textRange(el));
+    return c;
+  }
+
+  private incomplete(c: Pattern, el: XElement): Pattern {
     const exp = expectedElements(c);
     const required = requiredElements(c);
     const textExp = expectedTextValues(c);
@@ -189,7 +212,7 @@ class Walk {
     else if (textExp.length) msg = `<${el.name}> needs content: ${describeValues(textExp)}`;
     else msg = `<${el.name}> is incomplete`;
     this.report('schema-missing-element', msg, el.nameRange);
-    return restore(d.endTag(c, true));
+    return this.d.endTag(c, true);
   }
 
   private textError(c: Pattern, el: XElement): void {
