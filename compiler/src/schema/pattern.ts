@@ -77,13 +77,47 @@ export interface ElementPattern {
 
 export type PatternOf<K extends Pattern['k']> = Extract<Pattern, { k: K }>;
 
+/** Every pattern object has the same fields in the same order, whatever its kind: the
+ *  derivative code then sees one object shape (monomorphic property access) instead of a
+ *  shape per kind and per memo table added later, which kept V8 de-optimizing it. */
+class Node {
+  a: Pattern | undefined = undefined;
+  b: Pattern | undefined = undefined;
+  p: Pattern | undefined = undefined;
+  dt: Datatype | undefined = undefined;
+  value: string | undefined = undefined;
+  except: Pattern | null | undefined = undefined;
+  nc: NameClass | undefined = undefined;
+  content: Pattern | undefined = undefined;
+  doc: string | undefined = undefined;
+  index: number | undefined = undefined;
+  vp: Pattern | undefined = undefined;
+  memo: Map<string, Pattern> | undefined = undefined;
+  closeMemo: Pattern | undefined = undefined;
+  endMemo: Pattern | undefined = undefined;
+  pairs: Map<number, Pattern> | undefined = undefined;
+  plus: Pattern | undefined = undefined;
+  holeOf: Pattern | undefined = undefined;
+  enumSet: Set<string> | null | undefined = undefined;
+  holes: Pattern[] | undefined = undefined;
+  constructor(readonly k: Pattern['k'], readonly id: number, readonly nullable: boolean, readonly has: number) {}
+}
+
+type Fields = Partial<Pick<Node, 'a' | 'b' | 'p' | 'dt' | 'value' | 'except' | 'nc' | 'content' | 'doc' | 'index' | 'vp'>>;
+
+function node<K extends Pattern['k']>(k: K, id: number, nullable: boolean, has: number, fields?: Fields): PatternOf<K> {
+  const n = new Node(k, id, nullable, has);
+  if (fields) Object.assign(n, fields);
+  return n as unknown as PatternOf<K>;
+}
+
 /** One factory per schema: interning tables are per schema so schemas can be dropped. */
 export class PatternFactory {
   private nextId = 3;
   private readonly table = new Map<string, Pattern>();
-  readonly empty: Pattern = { k: 'empty', id: 0, nullable: true, has: 0 };
-  readonly notAllowed: Pattern = { k: 'notAllowed', id: 1, nullable: false, has: 0 };
-  readonly text: Pattern = { k: 'text', id: 2, nullable: true, has: HAS_TEXT };
+  readonly empty: Pattern = node('empty', 0, true, 0);
+  readonly notAllowed: Pattern = node('notAllowed', 1, false, 0);
+  readonly text: Pattern = node('text', 2, true, HAS_TEXT);
 
   private intern<P extends Pattern>(key: string, make: (id: number) => P): P {
     const hit = this.table.get(key);
@@ -110,7 +144,7 @@ export class PatternFactory {
     const t = (a.pairs ??= new Map());
     const key = kind * 0x4000000 + b.id;
     let p = t.get(key);
-    if (!p) { p = { k, id: this.nextId++, a, b, nullable, has: k === 'after' ? a.has : a.has | b.has } as Pattern; t.set(key, p); this.count++; }
+    if (!p) { p = node(k, this.nextId++, nullable, k === 'after' ? a.has : a.has | b.has, { a, b }); t.set(key, p); this.count++; }
     return p;
   }
 
@@ -168,24 +202,24 @@ export class PatternFactory {
 
   oneOrMore(p: Pattern): Pattern {
     if (p.k === 'notAllowed' || p.k === 'empty') return p;
-    return (p.plus ??= this.intern(`o${p.id}`, (id) => ({ k: 'oneOrMore', id, p, nullable: p.nullable, has: p.has })));
+    return (p.plus ??= this.intern(`o${p.id}`, (id) => node('oneOrMore', id, p.nullable, p.has, { p })));
   }
 
   list(p: Pattern): Pattern {
     if (p.k === 'notAllowed') return p;
-    return this.intern(`l${p.id}`, (id) => ({ k: 'list', id, p, nullable: false, has: HAS_TEXT }));
+    return this.intern(`l${p.id}`, (id) => node('list', id, false, HAS_TEXT, { p }));
   }
 
   data(dt: Datatype, except: Pattern | null): Pattern {
-    return this.intern(`d${dt.key}|${except?.id ?? ''}`, (id) => ({ k: 'data', id, dt, except, nullable: false, has: HAS_TEXT }));
+    return this.intern(`d${dt.key}|${except?.id ?? ''}`, (id) => node('data', id, false, HAS_TEXT, { dt, except }));
   }
 
   value(dt: Datatype, value: string): Pattern {
-    return this.intern(`v${dt.key}|${JSON.stringify(value)}`, (id) => ({ k: 'value', id, dt, value, nullable: false, has: HAS_TEXT }));
+    return this.intern(`v${dt.key}|${JSON.stringify(value)}`, (id) => node('value', id, false, HAS_TEXT, { dt, value }));
   }
 
   attribute(nc: NameClass, p: Pattern, doc?: string): Pattern {
-    return this.intern(`@${JSON.stringify(nc)}|${p.id}`, (id) => ({ k: 'attribute', id, nc, p, nullable: false, has: HAS_ATTRIBUTE, doc }));
+    return this.intern(`@${JSON.stringify(nc)}|${p.id}`, (id) => node('attribute', id, false, HAS_ATTRIBUTE, { nc, p, doc }));
   }
 
   private readonly markers: Pattern[] = [];
@@ -193,19 +227,18 @@ export class PatternFactory {
    * after(content, marker(i)) so content states do not depend on what surrounds the
    * element, and memoised derivatives are shared across documents and positions. */
   marker(i: number): Pattern {
-    return (this.markers[i] ??= { k: 'marker', id: this.nextId++, index: i, nullable: false, has: 0 });
+    return (this.markers[i] ??= node('marker', this.nextId++, false, 0, { index: i }));
   }
 
   /** An attribute whose name has matched and whose value (against `vp`) is still to be
    * checked: attribute derivatives are taken by name first, so their memo tables do not
    * depend on values. */
   hole(vp: Pattern): Pattern {
-    return (vp.holeOf ??= { k: 'hole', id: this.nextId++, vp, nullable: false, has: HAS_HOLE });
+    return (vp.holeOf ??= node('hole', this.nextId++, false, HAS_HOLE, { vp }));
   }
 
   /** Elements are identified by their occurrence in the grammar, not interned by content. */
   element(nc: NameClass, doc?: string): PatternOf<'element'> {
-    const p: PatternOf<'element'> = { k: 'element', id: this.nextId++, nc, content: this.notAllowed, nullable: false, has: HAS_ELEMENT, doc };
-    return p;
+    return node('element', this.nextId++, false, HAS_ELEMENT, { nc, content: this.notAllowed, doc });
   }
 }
