@@ -129,8 +129,10 @@ function walkDir(dir: string, out: string[], match: (path: string) => boolean): 
   let entries;
   try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // join() normalizes every path, which is measurable over a corpus
+  const prefix = dir === '.' ? '' : dir.endsWith('/') ? dir : `${dir}/`;
   for (const e of entries) {
-    const p = join(dir, e.name);
+    const p = prefix + e.name;
     if (e.isDirectory()) { if (e.name !== 'node_modules' && !e.name.startsWith('.')) walkDir(p, out, match); }
     else if (match(p)) out.push(p);
   }

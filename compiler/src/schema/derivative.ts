@@ -5,6 +5,8 @@ import { HAS_ATTRIBUTE, HAS_ELEMENT, HAS_HOLE, HAS_TEXT, ncContains, type Patter
 
 const isWhitespace = (s: string): boolean => /^[ \t\n\r]*$/.test(s);
 const collapse = (s: string): string => (/^[^ \t\n\r]*$/.test(s) ? s : s.replace(/[ \t\n\r]+/g, ' ').trim());
+const LENIENT_CLOSE = '\u0004>';
+const LENIENT_END = '\u0004/';
 const MEMO_LIMIT = 64; // per-pattern entries for value-dependent memos (values are open-ended)
 
 /** `lenient` derivatives treat every value and text as matching: they are how the
@@ -18,6 +20,12 @@ export class Derivatives {
     if (!bounded) this.f.learned++;
     m.set(key, r);
     return r;
+  }
+
+  /** Stores a result computed outside this class (the validator's isolated states) in a
+   *  pattern's memo table, so the schema cache keeps it with the derivatives. */
+  remember(p: Pattern, key: string, r: Pattern): void {
+    this.memoSet(p, key, r, false);
   }
 
   private applyAfter(p: Pattern, fn: (x: Pattern) => Pattern): Pattern {
@@ -167,6 +175,13 @@ export class Derivatives {
   startTagClose(p: Pattern, lenient = false): Pattern {
     if (!(p.has & HAS_ATTRIBUTE)) return p;
     if (!lenient && p.closeMemo) return p.closeMemo;
+    // the lenient forms (error recovery) are memoised too: the documents a cached state graph
+    // was learned from then need no new pattern, errors or not
+    if (lenient) return p.memo?.get(LENIENT_CLOSE) ?? this.memoSet(p, LENIENT_CLOSE, this.close(p, true), false);
+    return this.close(p, false);
+  }
+
+  private close(p: Pattern, lenient: boolean): Pattern {
     const f = this.f;
     let r: Pattern;
     switch (p.k) {
@@ -229,11 +244,22 @@ export class Derivatives {
   /** Content that is only text (no child elements): whitespace may also be ignored. */
   soleText(p: Pattern, s: string, lenient = false): Pattern {
     const r = this.text(p, s, lenient);
-    return isWhitespace(s) ? this.f.choice(p, r) : r;
+    if (!isWhitespace(s)) return r;
+    // memoised (short whitespace runs only: indentation), so a cached state graph has it
+    const key = `${lenient ? '\u0003' : '\u0002'}${s}`;
+    const hit = p.memo?.get(key);
+    if (hit) return hit;
+    const c = this.f.choice(p, r);
+    return s.length <= 32 ? this.memoSet(p, key, c, false) : c;
   }
 
   endTag(p: Pattern, lenient = false): Pattern {
     if (!lenient && p.endMemo) return p.endMemo;
+    if (lenient) return p.memo?.get(LENIENT_END) ?? this.memoSet(p, LENIENT_END, this.end(p, true), false);
+    return this.end(p, false);
+  }
+
+  private end(p: Pattern, lenient: boolean): Pattern {
     const f = this.f;
     let r: Pattern;
     switch (p.k) {

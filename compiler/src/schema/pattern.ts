@@ -103,12 +103,8 @@ class Node {
   constructor(readonly k: Pattern['k'], readonly id: number, readonly nullable: boolean, readonly has: number) {}
 }
 
-type Fields = Partial<Pick<Node, 'a' | 'b' | 'p' | 'dt' | 'value' | 'except' | 'nc' | 'content' | 'doc' | 'index' | 'vp'>>;
-
-function node<K extends Pattern['k']>(k: K, id: number, nullable: boolean, has: number, fields?: Fields): PatternOf<K> {
-  const n = new Node(k, id, nullable, has);
-  if (fields) Object.assign(n, fields);
-  return n as unknown as PatternOf<K>;
+function node<K extends Pattern['k']>(k: K, id: number, nullable: boolean, has: number): PatternOf<K> & Node {
+  return new Node(k, id, nullable, has) as unknown as PatternOf<K> & Node;
 }
 
 /** One factory per schema: interning tables are per schema so schemas can be dropped. */
@@ -128,7 +124,7 @@ export class PatternFactory {
   }
 
   private count = 0;
-  get size(): number { return this.table.size + this.count; }
+  get size(): number { return this.table.size + this.count + this.unindexed.length; }
 
   /** Derivative memo entries (states and transitions) added since the schema was loaded:
    * tells a cache of the state graph that it has something new to store. */
@@ -141,22 +137,50 @@ export class PatternFactory {
   // Binary patterns are interned in a table on their first operand, keyed by kind and
   // the second operand's id: small-integer keys, no strings built per derivative step.
   private binary<K extends 'choice' | 'group' | 'interleave' | 'after'>(k: K, kind: number, a: Pattern, b: Pattern, nullable: boolean): Pattern {
+    if (this.unindexed.length) this.indexRestored();
     const t = (a.pairs ??= new Map());
     const key = kind * 0x4000000 + b.id;
     let p = t.get(key);
-    if (!p) { p = node(k, this.nextId++, nullable, k === 'after' ? a.has : a.has | b.has, { a, b }); t.set(key, p); this.count++; }
+    if (!p) {
+      p = this.makeBinary(k, a, b, nullable);
+      t.set(key, p);
+      this.count++;
+    }
     return p;
+  }
+
+  private makeBinary(k: 'choice' | 'group' | 'interleave' | 'after', a: Pattern, b: Pattern, nullable: boolean): Pattern {
+    const n = new Node(k, this.nextId++, nullable, k === 'after' ? a.has : a.has | b.has);
+    n.a = a; n.b = b;
+    return n as unknown as Pattern;
+  }
+
+  /** Restored binary patterns not yet in the interning tables. Building the tables is a
+   *  good part of loading a cached state graph, and a validation that finds every state
+   *  it needs in the memo tables never makes a new pattern: the tables are built on the
+   *  first binary pattern made after a load, if there is one. */
+  private unindexed: Pattern[] = [];
+
+  /** Puts the restored patterns into the interning tables (before anything new is interned,
+   *  and before the tables are walked: serialize.ts). */
+  indexRestored(): void {
+    const list = this.unindexed;
+    this.unindexed = [];
+    for (const p of list) {
+      const { a, b } = p as PatternOf<'choice'>;
+      const kind = p.k === 'choice' ? 0 : p.k === 'group' ? 1 : p.k === 'interleave' ? 2 : 3;
+      (a.pairs ??= new Map()).set(kind * 0x4000000 + b.id, p);
+    }
+    this.count += list.length;
   }
 
   /** A stored binary pattern rebuilt exactly as it was, without simplification or
    * reordering (serialize.ts): memo tables persisted with it stay valid. */
   restoreBinary(k: 'choice' | 'group' | 'interleave' | 'after', a: Pattern, b: Pattern): Pattern {
-    switch (k) {
-      case 'choice': return this.binary(k, 0, a, b, a.nullable || b.nullable);
-      case 'group': return this.binary(k, 1, a, b, a.nullable && b.nullable);
-      case 'interleave': return this.binary(k, 2, a, b, a.nullable && b.nullable);
-      case 'after': return this.binary(k, 3, a, b, false);
-    }
+    const nullable = k === 'choice' ? a.nullable || b.nullable : k === 'after' ? false : a.nullable && b.nullable;
+    const p = this.makeBinary(k, a, b, nullable);
+    this.unindexed.push(p);
+    return p;
   }
 
   choice(a: Pattern, b: Pattern): Pattern {
@@ -202,24 +226,24 @@ export class PatternFactory {
 
   oneOrMore(p: Pattern): Pattern {
     if (p.k === 'notAllowed' || p.k === 'empty') return p;
-    return (p.plus ??= this.intern(`o${p.id}`, (id) => node('oneOrMore', id, p.nullable, p.has, { p })));
+    return (p.plus ??= this.intern(`o${p.id}`, (id) => { const n = node('oneOrMore', id, p.nullable, p.has); n.p = p; return n; }));
   }
 
   list(p: Pattern): Pattern {
     if (p.k === 'notAllowed') return p;
-    return this.intern(`l${p.id}`, (id) => node('list', id, false, HAS_TEXT, { p }));
+    return this.intern(`l${p.id}`, (id) => { const n = node('list', id, false, HAS_TEXT); n.p = p; return n; });
   }
 
   data(dt: Datatype, except: Pattern | null): Pattern {
-    return this.intern(`d${dt.key}|${except?.id ?? ''}`, (id) => node('data', id, false, HAS_TEXT, { dt, except }));
+    return this.intern(`d${dt.key}|${except?.id ?? ''}`, (id) => { const n = node('data', id, false, HAS_TEXT); n.dt = dt; n.except = except; return n; });
   }
 
   value(dt: Datatype, value: string): Pattern {
-    return this.intern(`v${dt.key}|${JSON.stringify(value)}`, (id) => node('value', id, false, HAS_TEXT, { dt, value }));
+    return this.intern(`v${dt.key}|${JSON.stringify(value)}`, (id) => { const n = node('value', id, false, HAS_TEXT); n.dt = dt; n.value = value; return n; });
   }
 
   attribute(nc: NameClass, p: Pattern, doc?: string): Pattern {
-    return this.intern(`@${JSON.stringify(nc)}|${p.id}`, (id) => node('attribute', id, false, HAS_ATTRIBUTE, { nc, p, doc }));
+    return this.intern(`@${JSON.stringify(nc)}|${p.id}`, (id) => { const n = node('attribute', id, false, HAS_ATTRIBUTE); n.nc = nc; n.p = p; n.doc = doc; return n; });
   }
 
   private readonly markers: Pattern[] = [];
@@ -227,18 +251,20 @@ export class PatternFactory {
    * after(content, marker(i)) so content states do not depend on what surrounds the
    * element, and memoised derivatives are shared across documents and positions. */
   marker(i: number): Pattern {
-    return (this.markers[i] ??= node('marker', this.nextId++, false, 0, { index: i }));
+    return (this.markers[i] ??= Object.assign(node('marker', this.nextId++, false, 0), { index: i }));
   }
 
   /** An attribute whose name has matched and whose value (against `vp`) is still to be
    * checked: attribute derivatives are taken by name first, so their memo tables do not
    * depend on values. */
   hole(vp: Pattern): Pattern {
-    return (vp.holeOf ??= node('hole', this.nextId++, false, HAS_HOLE, { vp }));
+    return (vp.holeOf ??= Object.assign(node('hole', this.nextId++, false, HAS_HOLE), { vp }));
   }
 
   /** Elements are identified by their occurrence in the grammar, not interned by content. */
   element(nc: NameClass, doc?: string): PatternOf<'element'> {
-    return node('element', this.nextId++, false, HAS_ELEMENT, { nc, content: this.notAllowed, doc });
+    const n = node('element', this.nextId++, false, HAS_ELEMENT);
+    n.nc = nc; n.content = this.notAllowed; n.doc = doc;
+    return n;
   }
 }

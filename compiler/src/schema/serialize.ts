@@ -55,6 +55,7 @@ function operands(p: Pattern, out: Pattern[]): void {
  * derivative states through the interning tables (memo holders need not be referred to by
  * anything else — e.g. the isolated content states the validator starts elements from). */
 function allPatterns(schema: Schema): Pattern[] {
+  schema.factory.indexRestored();
   const seen = new Set<Pattern>();
   const stack: Pattern[] = [schema.start, ...schema.elements];
   const links: Pattern[] = [];

@@ -266,29 +266,50 @@ class Walk {
  * depend only on the opened state, so they are computed once per state. */
 interface Isolated { content: Pattern; restore: (end: Pattern) => Pattern }
 const isolatedOf = new WeakMap<Pattern, Isolated>();
+// The isolation of an opened state is kept in its memo table too (as its content and its
+// rests), so the schema cache carries it: a run that finds every state it needs there
+// then makes no new pattern at all (pattern.ts indexRestored).
+const ISO_CONTENT = '\u0001iso';
+const ISO_REST = '\u0001rest';
+const ISO_BACK = '\u0001back';
 function isolated(d: Derivatives, opened: Pattern): Isolated {
   const hit = isolatedOf.get(opened);
   if (hit) return hit;
-  const rests: Pattern[] = [];
   const f = d.f;
-  const isolate = (x: Pattern): Pattern => {
-    if (x.k === 'choice') return f.choice(isolate(x.a), isolate(x.b));
-    if (x.k !== 'after') return f.notAllowed;
-    let i = rests.indexOf(x.b);
-    if (i < 0) { i = rests.length; rests.push(x.b); }
-    return f.after(x.a, f.marker(i));
-  };
+  const rests: Pattern[] = [];
+  let content = opened.memo?.get(ISO_CONTENT);
+  if (content) {
+    for (let i = 0, r; (r = opened.memo!.get(ISO_REST + i)); i++) rests.push(r);
+  } else {
+    const isolate = (x: Pattern): Pattern => {
+      if (x.k === 'choice') return f.choice(isolate(x.a), isolate(x.b));
+      if (x.k !== 'after') return f.notAllowed;
+      let i = rests.indexOf(x.b);
+      if (i < 0) { i = rests.length; rests.push(x.b); }
+      return f.after(x.a, f.marker(i));
+    };
+    content = isolate(opened);
+    d.remember(opened, ISO_CONTENT, content);
+    rests.forEach((r, i) => d.remember(opened, ISO_REST + i, r));
+  }
   const back = (x: Pattern): Pattern => {
     if (x.k === 'choice') return f.choice(back(x.a), back(x.b));
     return x.k === 'marker' ? rests[x.index]! : f.notAllowed;
   };
   const restored = new Map<Pattern, Pattern>();
+  // An element's end state is a choice of markers: the restored state is memoised on the
+  // opened state under the markers' indexes (which is what it depends on), for the cache.
+  const markers = (x: Pattern): string => (x.k === 'choice' ? `${markers(x.a)},${markers(x.b)}` : x.k === 'marker' ? String(x.index) : '');
   const restore = (end: Pattern): Pattern => {
     let r = restored.get(end);
-    if (!r) { r = back(end); restored.set(end, r); }
+    if (r) return r;
+    const key = ISO_BACK + markers(end);
+    r = opened.memo?.get(key);
+    if (!r) { r = back(end); d.remember(opened, key, r); }
+    restored.set(end, r);
     return r;
   };
-  const r: Isolated = { content: isolate(opened), restore };
+  const r: Isolated = { content, restore };
   isolatedOf.set(opened, r);
   return r;
 }
