@@ -7,13 +7,37 @@ import { PatternFactory, type NameClass, type Pattern, type PatternOf } from './
 import type { Schema } from './rng-load.js';
 
 /** Bump when the meaning of the serialised form changes. */
-export const SCHEMA_FORMAT = 3;
+export const SCHEMA_FORMAT = 4;
 
-// Rows are one flat array of numbers, a kind code then the kind's fields: parsing plain
-// numbers is several times faster than parsing an array per pattern. Strings (values,
+// Rows are one flat array of numbers, a kind code then the kind's fields, stored as base64
+// of little-endian 32-bit integers: decoding that is a fraction of parsing the same numbers
+// as JSON, and leaves no large arrays behind for the collector. Strings (values,
 // documentation, memo keys) and name classes are indices into their own tables.
 const KINDS = ['empty', 'notAllowed', 'text', 'choice', 'group', 'interleave', 'after', 'oneOrMore', 'list', 'hole', 'marker', 'data', 'value', 'attribute', 'element'] as const;
 const KIND_CODE = new Map<string, number>(KINDS.map((k, i) => [k, i]));
+
+/** Int32 arrays as base64 (Buffer where there is one: node, where the cache lives). */
+type Ints = string;
+declare const Buffer: { from(data: ArrayBufferView | string, enc?: string): { toString(enc: string): string; buffer: ArrayBuffer; byteOffset: number; byteLength: number } } | undefined;
+function encodeInts(xs: number[]): Ints {
+  const a = Int32Array.from(xs);
+  if (typeof Buffer !== 'undefined') return Buffer.from(new Uint8Array(a.buffer)).toString('base64');
+  let bin = '';
+  const bytes = new Uint8Array(a.buffer);
+  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]!);
+  return btoa(bin);
+}
+function decodeInts(s: Ints): Int32Array {
+  if (typeof Buffer !== 'undefined') {
+    const b = Buffer.from(s, 'base64');
+    // copied: a Buffer's bytes may not be 4-byte aligned in its pool
+    return new Int32Array(new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice().buffer);
+  }
+  const bin = atob(s);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Int32Array(bytes.buffer);
+}
 
 interface Serialized {
   format: number;
@@ -22,17 +46,17 @@ interface Serialized {
   nameClasses: NameClass[];
   /** Patterns in creation order: operands come before their users (element content,
    * which may be cyclic, is patched in afterwards), and canonical choice order survives. */
-  rows: number[];
+  rows: Ints;
   start: number;
   elements: number[];
   files: string[];
   /** Derivative memo tables: (pattern, key string, result) triples. */
-  memo: number[];
+  memo: Ints;
   /** startTagClose and endTag memos: (pattern, result) pairs. */
-  close: number[];
-  end: number[];
+  close: Ints;
+  end: Ints;
   /** Value patterns of attribute-name derivatives: (pattern, count, value pattern…). */
-  holes: number[];
+  holes: Ints;
 }
 
 /** Operands a stored pattern refers to. */
@@ -150,8 +174,9 @@ export function serializeSchema(schema: Schema): string {
     if (p.endMemo) end.push(i, index.get(p.endMemo)!);
   });
   const out: Serialized = {
-    format: SCHEMA_FORMAT, datatypes: dts, strings, nameClasses, rows, start: index.get(schema.start)!,
-    elements: schema.elements.map((e) => index.get(e)!), files: schema.files, memo, close, end, holes,
+    format: SCHEMA_FORMAT, datatypes: dts, strings, nameClasses, rows: encodeInts(rows), start: index.get(schema.start)!,
+    elements: schema.elements.map((e) => index.get(e)!), files: schema.files,
+    memo: encodeInts(memo), close: encodeInts(close), end: encodeInts(end), holes: encodeInts(holes),
   };
   return JSON.stringify(out);
 }
@@ -165,7 +190,8 @@ export function deserializeSchema(text: string): Schema {
   const dts = s.datatypes.map(([lib, type, params]) => makeDatatype(lib, type, params));
   const pats: Pattern[] = [];
   const elementContent: [PatternOf<'element'>, number][] = [];
-  const { rows, strings, nameClasses } = s;
+  const { strings, nameClasses } = s;
+  const rows = decodeInts(s.rows);
   const doc = (i: number): string | undefined => (i < 0 ? undefined : strings[i]);
   for (let at = 0; at < rows.length;) {
     const k = KINDS[rows[at++]!];
@@ -192,13 +218,18 @@ export function deserializeSchema(text: string): Schema {
     }
   }
   for (const [e, c] of elementContent) e.content = pats[c]!;
-  const m = s.memo;
+  const m = decodeInts(s.memo);
   for (let i = 0; i < m.length; i += 3) (pats[m[i]!]!.memo ??= new Map()).set(strings[m[i + 1]!]!, pats[m[i + 2]!]!);
-  for (let i = 0; i < s.close.length; i += 2) pats[s.close[i]!]!.closeMemo = pats[s.close[i + 1]!]!;
-  for (let i = 0; i < s.end.length; i += 2) pats[s.end[i]!]!.endMemo = pats[s.end[i + 1]!]!;
-  for (let i = 0; i < s.holes.length;) {
-    const p = pats[s.holes[i]!]!, n = s.holes[i + 1]!;
-    p.holes = s.holes.slice(i + 2, i + 2 + n).map((h) => pats[h]!);
+  const close = decodeInts(s.close);
+  for (let i = 0; i < close.length; i += 2) pats[close[i]!]!.closeMemo = pats[close[i + 1]!]!;
+  const end = decodeInts(s.end);
+  for (let i = 0; i < end.length; i += 2) pats[end[i]!]!.endMemo = pats[end[i + 1]!]!;
+  const holes = decodeInts(s.holes);
+  for (let i = 0; i < holes.length;) {
+    const p = pats[holes[i]!]!, n = holes[i + 1]!;
+    const vs: Pattern[] = [];
+    for (let j = 0; j < n; j++) vs.push(pats[holes[i + 2 + j]!]!);
+    p.holes = vs;
     i += 2 + n;
   }
   return { factory: f, start: pats[s.start]!, elements: s.elements.map((i) => pats[i] as PatternOf<'element'>), files: s.files };
