@@ -6,6 +6,7 @@ import {
   CapsParseError, capsFromJson, capsToJson, defaultDriverConfig, driverConfigFrom, parseConfText, parseQemuCaps,
   type CompileOptions, type Diagnostic, type DriverConfig, type QemuCaps,
 } from '../compiler/src/index.js';
+import { readFirmwareDescriptors } from '../runtime/firmware-descriptors.js';
 import { resolveRoot, type RootLayout } from '../runtime/root.js';
 import { cachedFromFile } from './cache.js';
 
@@ -88,6 +89,8 @@ export function compileInputs(o: { root?: string; capsFile?: string; qemuConf?: 
       hostRenderNode: firstRenderNode(),
       hostHugepageKiB: hugepageSizes(conf.config.hugetlbfs),
       monitorFd: o.monitorFd ?? 3, startPaused: o.paused,
+      // read only for a domain with <os firmware='…'>
+      firmware: () => readFirmwareDescriptors().descriptors,
     },
   };
 }

@@ -4,7 +4,7 @@
 // created is recorded in the domain record first, so a failed start, stop, destroy or
 // stale-record cleanup can undo it (state.ts `remove`).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, chownSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { basename, dirname, join, relative } from 'node:path';
 import type { PassedFd, Plan, PlanHelper, VirtiofsdHelper } from '../compiler/src/index.js';
@@ -205,6 +205,32 @@ export function writePlanFiles(plan: Plan, record: DomainRecord, save: () => voi
     try { writeFileSync(f.path, f.content, { mode: 0o600, flag: 'w' }); } catch (e) {
       throw new RuntimeError(`cannot write ${f.path} (${f.purpose}): ${(e as Error).message}`);
     }
+  }
+}
+
+/** libvirt's qemuPrepareNVRAM: a UEFI variable store that does not exist yet is copied from
+ *  its template (a fresh, empty varstore); one that exists holds the guest's variables and is
+ *  never touched. The copy appears under its name only once complete. */
+export function prepareNvram(plan: Plan, runAs: RunAs | undefined): void {
+  const nv = plan.nvram;
+  if (!nv || existsSync(nv.path)) return;
+  if (!nv.template) {
+    throw new RuntimeError(`the UEFI variable store ${nv.path} does not exist, and there is no template to create it from`,
+      "name one with <nvram template='…'> (e.g. /usr/share/OVMF/OVMF_VARS_4M.fd), or use <os firmware='efi'>");
+  }
+  const tmp = `${nv.path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(nv.path), { recursive: true, mode: 0o700 });
+    copyFileSync(nv.template, tmp);
+    chmodSync(tmp, 0o600);
+    if (runAs) chownSync(tmp, runAs.uid, runAs.gid);
+    renameSync(tmp, nv.path);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* not created */ }
+    const err = e as NodeJS.ErrnoException;
+    throw new RuntimeError(err.code === 'ENOENT' && err.path === nv.template
+      ? `cannot create the UEFI variable store ${nv.path}: its template ${nv.template} does not exist`
+      : `cannot create the UEFI variable store ${nv.path} from ${nv.template}: ${err.message}`);
   }
 }
 

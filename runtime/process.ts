@@ -10,7 +10,7 @@ import type { ConsoleEndpoint, Plan } from '../compiler/src/index.js';
 import type { RunAs } from './credentials.js';
 import { missingEmulatorError, RuntimeError } from './errors.js';
 import { QmpClient, QmpError, type ChardevInfo, type RunState } from './qmp.js';
-import { HostHandles, openPassedFds, preflight, startHelpers, writePlanFiles } from './host-resources.js';
+import { HostHandles, openPassedFds, preflight, prepareNvram, startHelpers, writePlanFiles } from './host-resources.js';
 import { ensureRoot, type RootLayout } from './root.js';
 import { isStale, pidAlive, processStart, StateStore, type DomainRecord } from './state.js';
 
@@ -115,6 +115,7 @@ export async function startDomain(req: StartRequest): Promise<Started> {
     aborted.catch(() => { /* observed through the races below */ });
     try {
       writePlanFiles(plan, record, save);
+      prepareNvram(plan, req.runAs);
       if (req.runAs) for (const f of plan.files ?? []) chownSync(f.path, req.runAs.uid, req.runAs.gid);
       await openPassedFds(plan, layout, record, handles, save);
       await startHelpers(plan, layout, record, handles, save, timeoutMs, aborted, req.signal, req.runAs);

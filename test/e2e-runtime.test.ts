@@ -1,7 +1,7 @@
 // End to end with the real QEMU: the built qdc (dist/qdc.js, or QDC_BIN) boots our own
 // guests under TCG. Without qemu-system-x86_64 these are skipped locally and FAIL on CI.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QmpClient } from '../runtime/qmp.js';
@@ -339,6 +339,33 @@ suite.concurrent('runtime with the real QEMU', () => {
     expect(list.stderr, seen).toMatch(/removed the stale record of 'ghost'/);
     expectNoTraces('ghost', own);
     expect((await qdc('status', 'ghost', '--root', own)).stderr).toMatch(/no domain named 'ghost'/);
+  });
+
+  it('boots UEFI firmware it picked from the host\'s descriptors, with a fresh variable store', async () => {
+    // CI installs ovmf; a machine without it has nothing to pick from
+    if (!process.env.CI && !(existsSync('/usr/share/qemu/firmware') && readdirSync('/usr/share/qemu/firmware').length)) return;
+    const serial = join(images, 'uefi-serial.log');
+    const file = join(images, 'uefi.xml');
+    writeFileSync(file, `<domain type='qemu'>
+  <name>uefi</name>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>
+  <features><acpi/></features>
+  <devices>
+    <emulator>${QEMU}</emulator>
+    <serial type='file'><source path='${serial}'/><target port='0'/></serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>`);
+    const r = await qdc('run', file, '--root', root);
+    expect(r.code, r.stderr).toBe(0);
+    const nvram = join(root, 'lib/qemu/nvram/uefi_VARS.fd');
+    expect(statSync(nvram).mode & 0o777).toBe(0o600);
+    await until('the firmware on the serial port', () => existsSync(serial) && readFileSync(serial, 'utf8').includes('BdsDxe'), 60_000);
+    expect((await qdc('destroy', 'uefi', '--root', root)).code).toBe(0);
+    expectNoTraces('uefi');
+    expect(existsSync(nvram)).toBe(true); // the guest's variables outlive the run, as with libvirt
   });
 
   it('stops the guest cleanly on Ctrl-C during run', async () => {

@@ -42,5 +42,7 @@ export function formatPlan(plan: Plan): string {
     env: Object.fromEntries(plan.env), binary: plan.binary, argv: plan.argv, qmp: plan.qmp,
     passFds: plan.passFds, consoles: plan.consoles, domainDir: plan.domainDir,
     tainted: plan.tainted, startPaused: plan.startPaused, ...(plan.helpers ? { helpers: plan.helpers } : {}),
+    ...(plan.files ? { files: plan.files.map((f) => ({ path: f.path, purpose: f.purpose })) } : {}),
+    ...(plan.nvram ? { nvram: plan.nvram } : {}),
   }, null, 2) + '\n';
 }

@@ -1,5 +1,6 @@
 // State of one lowering: the domain being compiled, the capabilities it sees, the driver
 // configuration and the growing command line. Created per compilation; nothing global.
+import type { FirmwareDescriptor } from '../caps/firmware.js';
 import type { DriverConfig } from '../conf/qemu-conf.js';
 import type { QemuCaps } from '../caps/caps.js';
 import { DiagnosticSink, FatalDiagnostic, type Range } from '../diagnostics.js';
@@ -40,6 +41,9 @@ export interface CompileOptions {
    * to run (the runtime looks at the host's listening sockets). Without it, autoport takes
    * libvirt's fixed first ports, as libvirt's own command-line tests do. */
   allocatePort?: (from: number) => number;
+  /** The host's firmware descriptors in priority order, for <os firmware='…'> (without them,
+   *  firmware autoselection is unsupported). A function is called only when a domain asks. */
+  firmware?: readonly FirmwareDescriptor[] | (() => readonly FirmwareDescriptor[]);
 }
 
 export class LowerContext {
@@ -53,6 +57,8 @@ export class LowerContext {
   readonly files: PlanFile[] = [];
   /** Daemons the runtime starts before QEMU. */
   readonly helpers: PlanHelper[] = [];
+  /** The file-backed UEFI variable store, for the runtime to create from its template. */
+  nvram?: { path: string; template?: string };
   /** JSON props of every -device we emitted, by id: `<qemu:override>` edits them before rendering. */
   readonly deviceProps = new Map<string, { props: JsonProps; argIndex: number }>();
   /** Capability flags as the domain sees them (after <qemu:capabilities> add/del). */

@@ -140,5 +140,6 @@ export function lowerDomain(domain: Domain, opts: CompileOptions, diags: Diagnos
     startPaused: Boolean(opts.startPaused),
     ...(ctx.files.length ? { files: ctx.files } : {}),
     ...(ctx.helpers.length ? { helpers: ctx.helpers } : {}),
+    ...(ctx.nvram ? { nvram: ctx.nvram } : {}),
   };
 }

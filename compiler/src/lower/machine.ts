@@ -46,17 +46,6 @@ function hasNvdimm(ctx: LowerContext): boolean {
   return devicesOf(ctx.domain.devices, 'memory').some((m) => m.model === 'nvdimm');
 }
 
-/** <os firmware='…'> and <firmware><feature> ask libvirt to pick firmware from the host's descriptors. */
-function checkFirmwareSelection(ctx: LowerContext): void {
-  const os = ctx.domain.os;
-  if (os.firmware) {
-    ctx.unsupported(`<os firmware='${os.firmware}'>`, os.range, 'firmware autoselection reads the host\'s firmware descriptors; name the <loader> (and <nvram>) explicitly');
-  }
-  if (os.firmwareFeatures.length) {
-    ctx.fail('invalid-firmware', 'cannot use feature-based firmware autoselection when firmware autoselection is disabled (<firmware><feature> needs <os firmware=…>)', os.range);
-  }
-}
-
 /** <features> that have no QEMU counterpart here: rejected rather than dropped (<pae/> is
  * implied by every x86_64 CPU model, so it is accepted). */
 function checkFeatures(ctx: LowerContext): void {
@@ -105,7 +94,9 @@ function lowerPflash(ctx: LowerContext): { pflash0?: string; pflash1?: string } 
   if (nv?.source) {
     storage = nvramNetworkSource(ctx, nv.source, nv.range);
   } else {
-    storage = { driver: 'file', filename: nv?.path ?? `${ctx.config.nvramDir}/${ctx.domain.name}_VARS.fd` };
+    const path = nv?.path ?? `${ctx.config.nvramDir}/${ctx.domain.name}_VARS.fd`;
+    storage = { driver: 'file', filename: path };
+    ctx.nvram = nv?.template ? { path, template: nv.template } : { path };
   }
   out.pflash1 = pair(1, storage, format(nv?.format, nv?.range ?? loader.range), false);
   return out;
@@ -144,7 +135,6 @@ export function lowerMachine(ctx: LowerContext, extras: MachineExtras): void {
   if (ctx.caps.arch && arch !== ctx.caps.arch && !(ctx.caps.arch === 'x86_64' && arch === 'i686')) {
     ctx.fail('unsupported-arch', `emulator '${d.emulator?.path ?? ctx.caps.emulator ?? 'qemu'}' does not support arch '${arch}'`, d.os.range);
   }
-  checkFirmwareSelection(ctx);
   checkFeatures(ctx);
   const f = d.features;
   const loader = d.os.loader;

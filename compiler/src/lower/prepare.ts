@@ -11,8 +11,10 @@ import { assignPciAddresses } from './pci-address.js';
 import { assignUsbAddresses } from './usb-address.js';
 import { addImplicitAudio } from './audio.js';
 import { addImplicitVideo } from './video.js';
+import { selectFirmware } from './firmware.js';
 
 export function prepareDomain(ctx: LowerContext, families: Map<string, Family>): void {
+  selectFirmware(ctx);
   prepareDisks(ctx);
   prepareBootOrder(ctx);
   prepareControllers(ctx);

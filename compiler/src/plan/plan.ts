@@ -80,6 +80,9 @@ export interface Plan {
   files?: PlanFile[];
   /** Helper daemons to start before QEMU (absent when there are none). */
   helpers?: PlanHelper[];
+  /** The UEFI variable store QEMU opens read-write (pflash1): created from `template` when
+   *  it does not exist yet, as libvirt does; an existing store is the guest's and is kept. */
+  nvram?: { path: string; template?: string };
 }
 
 /** A daemon libvirt runs next to QEMU for the domain's lifetime. `pr-helper`: qemu-pr-helper
