@@ -89,6 +89,16 @@ describe('XML parser agrees with xmldom', () => {
     expect(viaOurs(text)).toEqual(viaXmldom(text));
   });
 
+  it('agrees with xmldom on names, whitespace and line ends at the edges of the scanner', () => {
+    for (const text of [
+      '<a/>   \n\t ', '<a/>', '<é ü="1"><ß/></é>', '<a-b.c_d:e xmlns:a-b.c_d="u"/>', '<a b="x\ty\nz\r\nw"/>',
+      '<a>line\r\nnext\rlast\ttab</a>', '<a\n  b = "1"\n/>', '<a>\u00e9t\u00e9</a>', '<_x><:y/></_x>',
+    ]) expect(viaOurs(text), JSON.stringify(text)).toEqual(viaXmldom(text));
+    for (const text of ['<a', '<a b', '<a b=', '<a b="1"', '<a>x</a', '<a></', '<1a/>', '<a\u0001/>']) {
+      expect(parseXml(text).root, JSON.stringify(text)).toBeNull();
+    }
+  });
+
   it('refuses entity declarations without expanding anything', () => {
     const text = '<!DOCTYPE domain [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<domain type="qemu"><name>&xxe;</name></domain>';
     const r = parseXml(text);

@@ -75,6 +75,11 @@ class XmlError extends Error {
 
 const NAME_START = /[A-Za-z_:\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
 const NAME_RE = /[A-Za-z_:\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD][-.0-9A-Za-z_:\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C-\u200D\u203F-\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]*/y;
+const WS = /[ \t\n\r]*/y;
+const ASCII_NAME = /[A-Za-z_:][-.0-9A-Za-z_:]*/y;
+// what decode() must look at: control characters (in text all but tab and newline), '&', U+FFFE/FFFF
+const ATTR_SPECIAL = /[\u0000-\u001F&\uFFFE\uFFFF]/;
+const TEXT_SPECIAL = /[\u0000-\u0008\u000B-\u001F&\uFFFE\uFFFF]/;
 // characters XML 1.0 forbids anywhere
 const BAD_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -137,13 +142,12 @@ class Parser {
     return root!;
   }
 
+  // Character scans are sticky regular expressions rather than charCodeAt loops: V8 runs a
+  // regular expression as native code from its first use, while a loop crawls through the
+  // interpreter until optimized — and a one-shot lint of a corpus is mostly first uses.
   private skipWs(): void {
-    const s = this.s;
-    while (this.i < s.length) {
-      const c = s.charCodeAt(this.i);
-      if (c === 32 || c === 9 || c === 10 || c === 13) this.i++;
-      else break;
-    }
+    WS.lastIndex = this.i;
+    if (WS.test(this.s)) this.i = WS.lastIndex; // fails only past the end, where nothing is to skip
   }
 
   private comment(): void {
@@ -182,17 +186,10 @@ class Parser {
     // fast path: ASCII names (all of libvirt's), the full XML Name rule otherwise
     const s = this.s;
     const start = this.i;
-    let j = start;
-    const c0 = s.charCodeAt(j);
-    if ((c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90) || c0 === 95 || c0 === 58) {
-      j++;
-      for (;;) {
-        const c = s.charCodeAt(j);
-        if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 58 || c === 45 || c === 46) j++;
-        else break;
-      }
-      const c = s.charCodeAt(j);
-      if (!(c >= 0x80)) { this.i = j; return s.slice(start, j); }
+    ASCII_NAME.lastIndex = start;
+    if (ASCII_NAME.test(s) && !(s.charCodeAt(ASCII_NAME.lastIndex) >= 0x80)) {
+      this.i = ASCII_NAME.lastIndex;
+      return s.slice(start, this.i);
     }
     NAME_RE.lastIndex = this.i;
     const m = NAME_RE.exec(this.s);
@@ -206,12 +203,9 @@ class Parser {
   // is most of a one-shot `qdc lint` over many files (one large element() took ~45 ms of
   // optimizing per attempt, and was re-optimized after each rare branch first ran).
   private decode(raw: string, at: number, attr: boolean): string {
-    // fast path: nothing to check or replace (no control characters, '&' or U+FFFE/FFFF)
-    for (let k = 0; k < raw.length; k++) {
-      const c = raw.charCodeAt(k);
-      if (c < 32 ? attr || c === 13 || (c !== 9 && c !== 10) : c === 38 || c >= 0xfffe) return this.decodeSlow(raw, at, attr);
-    }
-    return raw;
+    // fast path: nothing to check or replace (no control characters, '&' or U+FFFE/FFFF;
+    // in text, tab and newline are plain)
+    return (attr ? ATTR_SPECIAL : TEXT_SPECIAL).test(raw) ? this.decodeSlow(raw, at, attr) : raw;
   }
 
   private decodeSlow(raw: string, at: number, attr: boolean): string {
