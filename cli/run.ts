@@ -41,7 +41,8 @@ export async function runRun(argv: string[]): Promise<number> {
   const { user, group } = inputs.options.config;
   const runAs = resolveRunAs(user, group, (m) => process.stderr.write(`qdc run: warning: ${m}\n`));
 
-  const tty = process.stderr.isTTY;
+  // QDC_PROGRESS=1: the progress lines on a pipe too (CI logs, bench/launch.mjs)
+  const tty = process.stderr.isTTY || process.env.QDC_PROGRESS === '1';
   // Times are from qdc's own start (performance.now() counts from process start).
   const progress = (stage: StartStage, detail: string): void => {
     if (tty) process.stderr.write(`  ${STAGE_TEXT[stage].padEnd(10)} ${detail}  (${Math.round(performance.now())} ms)\n`);
