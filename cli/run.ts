@@ -43,9 +43,10 @@ export async function runRun(argv: string[]): Promise<number> {
 
   // QDC_PROGRESS=1: the progress lines on a pipe too (CI logs, bench/launch.mjs)
   const tty = process.stderr.isTTY || process.env.QDC_PROGRESS === '1';
-  // Times are from qdc's own start (performance.now() counts from process start).
+  // Times are from qdc's own start (process.uptime(): `performance` would first load
+  // perf_hooks, a visible part of the launch).
   const progress = (stage: StartStage, detail: string): void => {
-    if (tty) process.stderr.write(`  ${STAGE_TEXT[stage].padEnd(10)} ${detail}  (${Math.round(performance.now())} ms)\n`);
+    if (tty) process.stderr.write(`  ${STAGE_TEXT[stage].padEnd(10)} ${detail}  (${Math.round(process.uptime() * 1000)} ms)\n`);
   };
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();

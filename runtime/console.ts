@@ -2,7 +2,6 @@
 // a pty QEMU opened, a file it writes, a UNIX socket it serves, or its stdio (our log file).
 import { closeSync, constants, openSync, readSync, fstatSync, write } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { ReadStream as TtyReadStream } from 'node:tty';
 import type { ConsoleEndpoint } from '../compiler/src/index.js';
 import { RuntimeError } from './errors.js';
 
@@ -37,7 +36,9 @@ function socketLink(sock: Socket): ConsoleLink {
 
 /** A pty slave: read through a tty stream (Node will not wrap a tty fd in a socket); write with write(2). */
 function ptyLink(fd: number): ConsoleLink {
-  const stream = new TtyReadStream(fd);
+  // node:tty is loaded here, not with the module: `qdc run` reaches this only after QEMU
+  // was spawned, and loading it costs a couple of milliseconds of the launch
+  const stream = new (process.getBuiltinModule('node:tty') as typeof import('node:tty')).ReadStream(fd);
   let ended = false;
   const ends: (() => void)[] = [];
   const end = (): void => { if (!ended) { ended = true; for (const f of ends) f(); } };
