@@ -12,33 +12,13 @@ import type { RunAs } from './credentials.js';
 import { RuntimeError } from './errors.js';
 import { checkSocketPaths, UNIX_PATH_MAX, type RootLayout } from './root.js';
 import { processStart, type DomainRecord, type HelperRecord } from './state.js';
+import { checkTaps } from './tap.js';
 
 const VHOST_MODULE: Record<string, string> = { 'vhost-net': 'vhost_net', 'vhost-vsock': 'vhost_vsock', 'vhost-scsi': 'vhost_scsi' };
 const SOCKET_KINDS = new Set<PassedFd['kind']>(['monitor-socket', 'listen-socket']);
 
 /** The host kernel's vhost char devices (each named after the module that provides it). */
 function isVhost(kind: PassedFd['kind']): boolean { return kind in VHOST_MODULE; }
-
-/** The -netdev id whose fd/fds/vhostfd(s) name `fd` (hostnet0 → the interface net0). */
-function interfaceOf(plan: Plan, fd: number): string | undefined {
-  for (let i = 0; i < plan.argv.length - 1; i++) {
-    if (plan.argv[i] !== '-netdev') continue;
-    let props: Record<string, unknown>;
-    try { props = JSON.parse(plan.argv[i + 1]!) as Record<string, unknown>; } catch { continue; }
-    const fds = [props.fd, props.fds, props.vhostfd, props.vhostfds].filter((v): v is string => typeof v === 'string').flatMap((v) => v.split(':'));
-    if (fds.includes(String(fd)) && typeof props.id === 'string') return props.id.replace(/^host/, '');
-  }
-  return undefined;
-}
-
-function tapRefusal(plan: Plan, f: PassedFd): RuntimeError {
-  const iface = interfaceOf(plan, f.fd);
-  const what = f.tap?.bridge ? `<interface type='bridge'> on bridge '${f.tap.bridge}'` : "<interface type='ethernet'>";
-  return new RuntimeError(
-    `interface ${iface ?? `with tap '${f.path}'`} (${what}) needs a tap device, and qdc cannot create one: attaching /dev/net/tun to a tap (the TUNSETIFF ioctl) is out of Node's reach; nothing was started`,
-    "use <interface type='user'> (user-mode networking) instead, or have libvirt run this domain",
-  );
-}
 
 function vhostError(f: PassedFd, e: NodeJS.ErrnoException): RuntimeError {
   const module = VHOST_MODULE[f.kind]!;
@@ -80,8 +60,7 @@ function bindName(path: string, n: number): string {
 
 /** Checks that need nothing created: run before the record is claimed, so a refusal leaves nothing behind. */
 export function preflight(plan: Plan, layout: RootLayout): void {
-  const tap = plan.passFds.find((f) => f.kind === 'tap');
-  if (tap) throw tapRefusal(plan, tap);
+  checkTaps(plan);
   const sockets = [
     ...plan.passFds.filter((f) => SOCKET_KINDS.has(f.kind)).map((f) => f.path),
     ...(plan.helpers ?? []).map((h) => h.socket),
@@ -94,7 +73,8 @@ export function preflight(plan: Plan, layout: RootLayout): void {
     if (Buffer.byteLength(bindName(s, i)) > UNIX_PATH_MAX) checkSocketPaths([bindName(s, i)], layout);
   }
   for (const f of plan.passFds) {
-    if (!isVhost(f.kind)) continue;
+    // vhost-net goes with a tap, which QEMU opens by name, and then vhost-net itself (tap.ts)
+    if (!isVhost(f.kind) || f.kind === 'vhost-net') continue;
     try { accessSync(f.path, constants.R_OK | constants.W_OK); } catch (e) { throw vhostError(f, e as NodeJS.ErrnoException); }
   }
   for (const h of plan.helpers ?? []) if (!helperBinary(h)) throw missingHelperError(h);
@@ -185,7 +165,9 @@ export async function openPassedFds(plan: Plan, layout: RootLayout, record: Doma
         handles.fds.set(f.fd, fd);
         break;
       }
-      case 'vhost-net': case 'vhost-vsock': case 'vhost-scsi': {
+      case 'vhost-net':
+        break;
+      case 'vhost-vsock': case 'vhost-scsi': {
         let fd: number;
         try { fd = openSync(f.path, constants.O_RDWR); } catch (e) { throw vhostError(f, e as NodeJS.ErrnoException); }
         handles.track(undefined, fd);
@@ -193,7 +175,7 @@ export async function openPassedFds(plan: Plan, layout: RootLayout, record: Doma
         break;
       }
       case 'tap':
-        throw tapRefusal(plan, f);
+        break; // created by prepareTaps; QEMU opens it by name (tap.ts)
     }
   }
 }

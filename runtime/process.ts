@@ -13,6 +13,7 @@ import { QmpClient, QmpError, type ChardevInfo, type RunState } from './qmp.js';
 import { HostHandles, openPassedFds, preflight, prepareNvram, startHelpers, writePlanFiles } from './host-resources.js';
 import { ensureRoot, type RootLayout } from './root.js';
 import { isStale, pidAlive, processStart, StateStore, type DomainRecord } from './state.js';
+import { prepareTaps } from './tap.js';
 
 export type StartStage = 'compiled' | 'spawned' | 'qmp-ready' | 'running' | 'paused';
 
@@ -95,9 +96,12 @@ export async function startDomain(req: StartRequest): Promise<Started> {
     mkdirSync(plan.domainDir, { recursive: true, mode: 0o750 });
     writeFileSync(join(plan.domainDir, 'master-key.aes'), randomBytes(32), { mode: 0o600 });
     mkdirSync(layout.logDir, { recursive: true, mode: 0o700 });
+    const save = (): void => store.write(record);
+    // the argv QEMU runs: the plan's, with tap netdevs naming the taps created for them
+    const argv = prepareTaps(plan, record, save, req.runAs);
     const logFd = openSync(record.log, 'a', 0o600);
     // Like libvirt's log: environment, binary, then one option (with its value) per line.
-    const words = [plan.binary, ...plan.argv].map(shellQuote);
+    const words = [plan.binary, ...argv].map(shellQuote);
     const cmdline = words.map((w, i) => (i > 0 && w.startsWith('-') ? ' \\\n' : i > 0 ? ' ' : '') + w).join('');
     const header = `${new Date().toISOString()}: starting up (qdc)\n${plan.env.map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')} \\\n${cmdline}\n`;
     writeSync(logFd, header);
@@ -107,7 +111,6 @@ export async function startDomain(req: StartRequest): Promise<Started> {
       for (const f of [plan.domainDir, join(plan.domainDir, 'master-key.aes'), record.log]) chownSync(f, uid, gid);
     }
     const timeoutMs = req.startTimeoutMs ?? 30_000;
-    const save = (): void => store.write(record);
     const aborted = new Promise<never>((_, reject) => {
       const onAbort = (): void => reject(new RuntimeError('start interrupted'));
       if (req.signal?.aborted) onAbort(); else req.signal?.addEventListener('abort', onAbort, { once: true });
@@ -123,7 +126,7 @@ export async function startDomain(req: StartRequest): Promise<Started> {
       const stdio: (number | 'ignore')[] = ['ignore', logFd, logFd];
       const top = Math.max(2, ...handles.fds.keys());
       for (let i = 3; i <= top; i++) stdio.push(handles.fds.get(i) ?? 'ignore');
-      child = spawn(plan.binary, plan.argv, { env: Object.fromEntries(plan.env), cwd: '/', detached: true, stdio, uid: req.runAs?.uid, gid: req.runAs?.gid });
+      child = spawn(plan.binary, argv, { env: Object.fromEntries(plan.env), cwd: '/', detached: true, stdio, uid: req.runAs?.uid, gid: req.runAs?.gid });
     } finally {
       closeSync(logFd);
       handles.close();

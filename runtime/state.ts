@@ -5,6 +5,7 @@
 import { closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConsoleEndpoint } from '../compiler/src/index.js';
+import { removeTaps } from './tap.js';
 
 export type RecordState = 'starting' | 'running' | 'paused' | 'shutdown' | 'stopping';
 
@@ -34,6 +35,8 @@ export interface DomainRecord {
   files?: string[];
   /** Helper daemons started with the domain, ended with it. */
   helpers?: HelperRecord[];
+  /** Tap devices created for the domain (tap.ts), deleted with it. */
+  taps?: { name: string; downscript?: string }[];
 }
 
 export interface HelperRecord {
@@ -80,8 +83,9 @@ export class StateStore {
 
   /** Remove every trace of a domain's run: helper daemons, record, pid file, sockets, files,
    *  private dir. The record goes last, so an interrupted cleanup is found and redone. */
-  remove(rec: Pick<DomainRecord, 'name' | 'monitor' | 'domainDir'> & Partial<Pick<DomainRecord, 'sockets' | 'dirs' | 'files' | 'helpers'>>): void {
+  remove(rec: Pick<DomainRecord, 'name' | 'monitor' | 'domainDir'> & Partial<Pick<DomainRecord, 'sockets' | 'dirs' | 'files' | 'helpers' | 'taps'>>): void {
     endHelpers(rec.helpers ?? []);
+    removeTaps(rec.taps ?? []);
     for (const f of [this.pidFile(rec.name), rec.monitor, ...(rec.sockets ?? []), ...(rec.files ?? [])]) { try { unlinkSync(f); } catch { /* already gone */ } }
     for (const d of [rec.domainDir, ...(rec.dirs ?? [])]) { try { rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ } }
     try { unlinkSync(this.jsonFile(rec.name)); } catch { /* already gone */ }

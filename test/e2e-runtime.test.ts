@@ -250,11 +250,11 @@ suite.concurrent('runtime with the real QEMU', () => {
     expectNoTraces('fser');
   });
 
-  it('refuses a tap interface and a missing vhost device before starting anything', async () => {
-    const tap = await qdc('run', domain('tapif', { devices: "<interface type='bridge'><source bridge='qdcbr0'/><model type='virtio'/></interface>" }), '--root', root);
+  it('refuses a bridge interface without its bridge and a missing vhost device before starting anything', async () => {
+    const tap = await qdc('run', domain('tapif', { devices: "<interface type='bridge'><source bridge='qdc-nobr0'/><model type='virtio'/></interface>" }), '--root', root);
     expect(tap.code).toBe(1);
-    expect(tap.stderr).toMatch(/interface net0 \(<interface type='bridge'> on bridge 'qdcbr0'\) needs a tap device/);
-    expect(tap.stderr).toContain("<interface type='user'>");
+    expect(tap.stderr).toMatch(/interface net0 \(<interface type='bridge'> on bridge 'qdc-nobr0'\)(: there is no bridge 'qdc-nobr0'| needs a tap device, and creating one needs root)/);
+    expect(tap.stderr).toMatch(/hint: (create it first|run qdc as root)/);
     expect(tap.stderr).not.toMatch(/\n\s+at /);
     expectNoTraces('tapif');
     expect(existsSync(join(root, 'log/qemu/tapif.log'))).toBe(false);

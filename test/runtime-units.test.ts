@@ -183,12 +183,12 @@ describe('host resources', () => {
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
-  it('refuses a tap, naming the interface from its -netdev', () => {
+  it('checks taps before anything is created, naming the interface from its -netdev', () => {
     const p = plan({
       argv: ['-netdev', JSON.stringify({ type: 'tap', fds: '4:5', id: 'hostnet1' })],
-      passFds: [...plan({}).passFds, { fd: 4, kind: 'tap', path: 'vnet%d', tap: { mac: 'fe:54:00:00:00:01' } }, { fd: 5, kind: 'tap', path: 'vnet%d', tap: { mac: 'fe:54:00:00:00:01' } }],
+      passFds: [...plan({}).passFds, ...[4, 5].map((fd) => ({ fd, kind: 'tap' as const, path: 'vnet%d', tap: { mac: 'fe:54:00:00:00:01', bridge: 'qdc-nobr1' } }))],
     });
-    expect(() => preflight(p, layout)).toThrow(/^interface net1 \(<interface type='ethernet'>\) needs a tap device/);
+    expect(() => preflight(p, layout)).toThrow(/^interface net1 \(<interface type='bridge'> on bridge 'qdc-nobr1'\)(: there is no bridge 'qdc-nobr1'| needs a tap device, and creating one needs root)/);
   });
 
   it('refuses socket paths too long and directories that do not exist, checking only sockets', () => {

@@ -91,10 +91,11 @@ function validate(n: NetInterface, ctx: LowerContext): void {
   }
 }
 
-function useVhost(n: NetInterface): boolean {
+function useVhost(n: NetInterface, ctx: LowerContext): boolean {
   if (!TAP_TYPES.has(n.type) || !isVirtioNet(n)) return false;
-  // driver name='qemu' asks for the userspace virtio backend; otherwise the in-kernel one
-  return n.driver.name !== 'qemu';
+  // vhost-net is a KVM facility: a plain QEMU (TCG) guest uses the userspace backend, as
+  // does driver name='qemu'; otherwise the in-kernel one
+  return ctx.domain.type === 'kvm' && n.driver.name !== 'qemu';
 }
 
 function netdevProps(n: NetInterface, ctx: LowerContext, index: number): Record<string, unknown> {
@@ -128,9 +129,12 @@ function netdevProps(n: NetInterface, ctx: LowerContext, index: number): Record<
       }
       const p: Record<string, unknown> = { type: 'tap' };
       if (taps.length === 1) p.fd = taps[0]; else p.fds = taps.join(':');
-      if (useVhost(n)) {
+      if (useVhost(n, ctx)) {
         const vhost: string[] = [];
-        for (let q = 0; q < queues; q++) vhost.push(String(ctx.passFd({ kind: 'vhost-net', path: n.backendVhost ?? '/dev/vhost-net' })));
+        // libvirt falls back to the userspace backend when vhost-net cannot be opened, unless
+        // <driver name='vhost'> asked for it
+        const required = n.driver.name === 'vhost' ? { required: true } : {};
+        for (let q = 0; q < queues; q++) vhost.push(String(ctx.passFd({ kind: 'vhost-net', path: n.backendVhost ?? '/dev/vhost-net', ...required })));
         p.vhost = true;
         if (vhost.length === 1) p.vhostfd = vhost[0]; else p.vhostfds = vhost.join(':');
       }

@@ -30,6 +30,9 @@ export interface PassedFd {
   create?: boolean;
   /** file with `create`: open with O_APPEND; otherwise the file is truncated. */
   append?: boolean;
+  /** vhost-net: the interface asked for vhost (<driver name='vhost'>); without it a device
+   *  that cannot be opened means the userspace backend, as libvirt falls back. */
+  required?: boolean;
 }
 
 /** A tap device libvirt would create for an <interface type='ethernet'|'bridge'>. */
