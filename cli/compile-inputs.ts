@@ -6,7 +6,9 @@ import {
   CapsParseError, capsFromJson, capsToJson, defaultDriverConfig, driverConfigFrom, parseConfText, parseQemuCaps,
   type CompileOptions, type Diagnostic, type DriverConfig, type QemuCaps,
 } from '../compiler/src/index.js';
+import { randomBytes } from 'node:crypto';
 import { readFirmwareDescriptors } from '../runtime/firmware-descriptors.js';
+import { SecretStore, secretProvider, secretsDir } from '../runtime/secrets.js';
 import { resolveRoot, type RootLayout } from '../runtime/root.js';
 import { cachedFromFile } from './cache.js';
 
@@ -57,7 +59,12 @@ function firstRenderNode(): string | undefined {
   return node ? `/dev/dri/${node}` : undefined;
 }
 
-export interface CompileInputs { options: CompileOptions; layout: RootLayout; confDiagnostics: Diagnostic[]; confFile?: string }
+export interface CompileInputs {
+  options: CompileOptions; layout: RootLayout; confDiagnostics: Diagnostic[]; confFile?: string;
+  /** The root's secrets encrypted with a start's master key (options.secrets uses a key of
+   *  its own: a compile that does not start anything shows ciphertext nobody can read). */
+  secretsFor(masterKey: Uint8Array): NonNullable<CompileOptions['secrets']>;
+}
 
 const HUGETLBFS_MAGIC = 0x958458f6;
 
@@ -78,8 +85,10 @@ export function compileInputs(o: { root?: string; capsFile?: string; qemuConf?: 
   const caps = o.caps ?? (o.capsFile ? loadCaps(o.capsFile) : undefined);
   if (!caps) throw new InputError('no QEMU capabilities: pass --caps-file FILE (or run `qdc caps` to probe the installed QEMU)');
   const conf = loadDriverConfig(o.qemuConf, layout, o.root !== undefined);
+  const store = new SecretStore(secretsDir(layout));
+  const secretsFor = (key: Uint8Array): NonNullable<CompileOptions['secrets']> => secretProvider(store, key);
   return {
-    layout, confDiagnostics: conf.diagnostics, confFile: conf.file,
+    layout, confDiagnostics: conf.diagnostics, confFile: conf.file, secretsFor,
     options: {
       caps, config: conf.config, paths: layout, domainId: o.domainId ?? -1,
       hostEnv: {
@@ -91,6 +100,7 @@ export function compileInputs(o: { root?: string; capsFile?: string; qemuConf?: 
       monitorFd: o.monitorFd ?? 3, startPaused: o.paused,
       // read only for a domain with <os firmware='…'>
       firmware: () => readFirmwareDescriptors().descriptors,
+      secrets: secretsFor(randomBytes(32)),
     },
   };
 }

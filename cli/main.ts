@@ -15,6 +15,7 @@ commands:
   run FILE.xml         start a domain with QEMU
   list | status | stop | destroy | console | monitor   manage running domains
   caps                 probe the installed QEMU's capabilities
+  secret define|set-value|list|…   the secrets disks name in <auth> and <encryption>
   lsp --stdio          start the language server
 
 run 'qdc <command> --help' for a command's options.`;
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   console: async () => (await import('./domains.js')).runConsole,
   monitor: async () => (await import('./domains.js')).runMonitor,
   caps: async () => (await import('./caps.js')).runCaps,
+  secret: async () => (await import('./secret.js')).runSecret,
 };
 
 export async function main(argv: string[]): Promise<number> {

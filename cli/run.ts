@@ -57,8 +57,8 @@ export async function runRun(argv: string[]): Promise<number> {
   try {
     started = await startDomain({
       layout, onPoweroff, xmlFile: file, progress, signal: abort.signal, runAs,
-      compile: (domainId): Plan => {
-        const result = compile(text, { ...inputs.options, domainId, startPaused: paused, allocatePort: hostPortAllocator(), nowEpochSeconds: Math.floor(Date.now() / 1000) });
+      compile: (domainId, masterKey): Plan => {
+        const result = compile(text, { ...inputs.options, domainId, secrets: inputs.secretsFor(masterKey), startPaused: paused, allocatePort: hostPortAllocator(), nowEpochSeconds: Math.floor(Date.now() / 1000) });
         if (printDiagnostics(file, result.diagnostics, text) || !result.plan) throw new CompileFailed();
         printTaint(file, result.plan);
         return result.plan;

@@ -19,8 +19,9 @@ export type StartStage = 'compiled' | 'spawned' | 'qmp-ready' | 'running' | 'pau
 
 export interface StartRequest {
   layout: RootLayout;
-  /** Compile the domain for the id the runtime allocated. */
-  compile: (domainId: number) => Plan;
+  /** Compile the domain for the id the runtime allocated and its master key (the key QEMU
+   *  reads as masterKey0: secrets in the plan are encrypted with it). */
+  compile: (domainId: number, masterKey: Uint8Array) => Plan;
   onPoweroff: string;
   xmlFile?: string;
   progress?: (stage: StartStage, detail: string) => void;
@@ -65,7 +66,8 @@ export async function startDomain(req: StartRequest): Promise<Started> {
   ensureRoot(layout);
   const store = stateStore(layout);
   const id = store.nextId();
-  const plan = req.compile(id);
+  const masterKey = randomBytes(32);
+  const plan = req.compile(id, masterKey);
   const name = plan.domain.name;
   req.progress?.('compiled', `${name} (id ${id})`);
   const monitorFd = plan.passFds.find((f) => f.kind === 'monitor-socket');
@@ -94,7 +96,7 @@ export async function startDomain(req: StartRequest): Promise<Started> {
   let exited: Promise<never> | undefined;
   try {
     mkdirSync(plan.domainDir, { recursive: true, mode: 0o750 });
-    writeFileSync(join(plan.domainDir, 'master-key.aes'), randomBytes(32), { mode: 0o600 });
+    writeFileSync(join(plan.domainDir, 'master-key.aes'), masterKey, { mode: 0o600 });
     mkdirSync(layout.logDir, { recursive: true, mode: 0o700 });
     const save = (): void => store.write(record);
     // the argv QEMU runs: the plan's, with tap netdevs naming the taps created for them

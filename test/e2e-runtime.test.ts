@@ -368,6 +368,37 @@ suite.concurrent('runtime with the real QEMU', () => {
     expect(existsSync(nvram)).toBe(true); // the guest's variables outlive the run, as with libvirt
   });
 
+  it('opens a LUKS disk with the passphrase from a qdc secret, and reports a wrong one', async () => {
+    const luks = join(images, 'data.luks');
+    // qemu-img's PBKDF benchmark now and then fails on a busy VM ("Unable to get accurate CPU usage")
+    for (let attempt = 1; ; attempt++) {
+      const r = spawnSync('qemu-img', ['create', '-q', '-f', 'luks', '--object', 'secret,id=s0,data=letmein', '-o', 'key-secret=s0,iter-time=50', luks, '1M'], { encoding: 'utf8' });
+      if (r.status === 0) break;
+      if (attempt === 5) throw new Error(`qemu-img create failed: ${r.stderr}`);
+    }
+    const own = join(root, 'secret-root');
+    const def = join(images, 'luks-secret.xml');
+    writeFileSync(def, `<secret ephemeral='no' private='yes'><usage type='volume'><volume>${luks}</volume></usage></secret>`);
+    expect((await qdc('secret', 'define', def, '--root', own)).stdout).toMatch(/^secret [0-9a-f-]{36} created/);
+    const set = (value: string): Promise<Result> => qdc('secret', 'set-value', luks, '--base64', Buffer.from(value).toString('base64'), '--root', own);
+    expect((await set('letmein')).code).toBe(0);
+    const disk = `<disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='${luks}'><encryption format='luks'><secret type='passphrase' usage='${luks}'/></encryption></source>
+      <target dev='hdb' bus='ide'/></disk>`;
+    // the guest only runs (and prints its line) once QEMU has unlocked the disk
+    const ok = await qdc('run', domain('luks', { devices: disk }), '--root', own, '--console');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(LINE);
+    const log = readFileSync(join(own, 'log/qemu/luks.log'), 'utf8');
+    expect(log).toMatch(/"qom-type":"secret","id":"libvirt-\d+-format-encryption-secret0","data":"[A-Za-z0-9+/=]+","keyid":"masterKey0","iv":"[A-Za-z0-9+/=]+"/);
+    expect(log).not.toContain('letmein');
+    expect((await set('not it')).code).toBe(0);
+    const bad = await qdc('run', domain('luks', { devices: disk }), '--root', own);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/QEMU exited during start[\s\S]*Invalid password, cannot unlock any keyslot/);
+    expectNoTraces('luks', own);
+  });
+
   it('stops the guest cleanly on Ctrl-C during run', async () => {
     const run = runAttached(domain('intr', { image: 'wait' }));
     await until('the guest line', () => run.out().includes(LINE));

@@ -1,6 +1,6 @@
 // Public surface of the compiler, used by cli/, runtime/ and server/.
 export { compile, parseDomain, type CompileResult } from './compile.js';
-export type { CompileOptions, CompilePaths } from './lower/context.js';
+export type { CompileOptions, CompilePaths, SecretLookup, SecretProvider } from './lower/context.js';
 export { parseFirmwareDescriptor, FirmwareDescriptorError, machineGlobMatches, type FirmwareDescriptor } from './caps/firmware.js';
 export { parseQemuCaps, CapsParseError, capsToJson, capsFromJson, type QemuCaps } from './caps/caps.js';
 export { parseConfText, driverConfigFrom, defaultDriverConfig, type DriverConfig } from './conf/qemu-conf.js';

@@ -54,8 +54,8 @@ export function runtimeCommands(connection: Connection, settings: ServerSettings
           const started = await startDomain({
             layout: l, onPoweroff: parsed.domain.onPoweroff, xmlFile: doc.uri,
             progress: (stage, detail) => notify({ uri: doc.uri, name, state: stage, detail }),
-            compile: (domainId): Plan => {
-              const r = compile(text, { ...inputs.options, domainId, allocatePort: hostPortAllocator(), nowEpochSeconds: Math.floor(Date.now() / 1000) });
+            compile: (domainId, masterKey): Plan => {
+              const r = compile(text, { ...inputs.options, domainId, secrets: inputs.secretsFor(masterKey), allocatePort: hostPortAllocator(), nowEpochSeconds: Math.floor(Date.now() / 1000) });
               const err = r.diagnostics.find((d) => d.severity === 'error');
               if (err || !r.plan) throw new Error(`${err?.range.start.line}:${err?.range.start.column}: ${err?.message ?? 'does not compile'}`);
               return r.plan;

@@ -20,6 +20,18 @@ export interface CompilePaths {
   logDir: string;
 }
 
+/** A libvirt secret as the domain names it: by uuid, or by usage type and id. */
+export interface SecretLookup { uuid?: string; usageType: string; usageId?: string }
+
+/** The host's secrets as a domain about to start sees them (libvirt's secret driver), and
+ *  the domain's master key: secrets reach QEMU encrypted with it, never in clear. */
+export interface SecretProvider {
+  /** The secret's value, or undefined when there is no such secret or it has no value. */
+  value(ref: SecretLookup): Uint8Array | undefined;
+  /** AES-256-CBC with the master key QEMU reads as masterKey0: base64 ciphertext and IV. */
+  encrypt(plain: Uint8Array): { data: string; iv: string };
+}
+
 export interface CompileOptions {
   caps: QemuCaps;
   config: DriverConfig;
@@ -44,6 +56,8 @@ export interface CompileOptions {
   /** The host's firmware descriptors in priority order, for <os firmware='…'> (without them,
    *  firmware autoselection is unsupported). A function is called only when a domain asks. */
   firmware?: readonly FirmwareDescriptor[] | (() => readonly FirmwareDescriptor[]);
+  /** Secrets for <auth> and <encryption> (without them, those are unsupported). */
+  secrets?: SecretProvider;
 }
 
 export class LowerContext {

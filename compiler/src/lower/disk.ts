@@ -2,7 +2,7 @@
 // (backing images first), an optional copy-on-read filter, then the guest-visible
 // `-device` for the disk's bus — the way libvirt 9.0 does it with a blockdev-capable QEMU.
 import type { Controller } from '../model/devices/controller.js';
-import type { CacheMode, Disk, DiskBus, StorageSource } from '../model/devices/disk.js';
+import type { CacheMode, Disk, DiskBus, SecretRef, StorageSource } from '../model/devices/disk.js';
 import { devicesOf } from '../model/devices/index.js';
 import type { LowerContext } from './context.js';
 import { findController } from './controller.js';
@@ -246,7 +246,7 @@ function oneHost(ctx: LowerContext, s: StorageSource): void {
 }
 
 /** The protocol/file-specific part of a storage node. */
-function storageDriverProps(ctx: LowerContext, disk: Disk, s: StorageSource): Record<string, unknown> {
+function storageDriverProps(ctx: LowerContext, disk: Disk, s: StorageSource, authSecret: string | undefined): Record<string, unknown> {
   const aio = disk.driver.io ? { aio: disk.driver.io } : {};
   switch (s.type) {
     case 'file': return { driver: 'file', filename: s.path, ...aio };
@@ -258,14 +258,16 @@ function storageDriverProps(ctx: LowerContext, disk: Disk, s: StorageSource): Re
     }
     case 'dir':
       return { driver: 'vvfat', dir: s.path, floppy: disk.device === 'floppy', rw: !isReadonly(disk) };
-    case 'network': return networkProps(ctx, disk, s);
+    case 'network': return networkProps(ctx, disk, s, authSecret);
     case 'nvme': return { driver: 'nvme', device: s.nvme!.device, namespace: s.nvme!.namespace };
     default: return ctx.unsupported(`<disk type='${s.type}'>`, s.range);
   }
 }
 
-function networkProps(ctx: LowerContext, disk: Disk, s: StorageSource): Record<string, unknown> {
+function networkProps(ctx: LowerContext, disk: Disk, s: StorageSource, authSecret: string | undefined): Record<string, unknown> {
   const name = s.name ?? '';
+  // <auth>: the credentials follow the protocol's own options
+  const auth = (): Record<string, unknown> => (authSecret ? authProps(s, authSecret) : {});
   if (!['http', 'https', 'ftp', 'ftps', 'tftp'].includes(s.protocol!)) curlOnly(ctx, s);
   switch (s.protocol) {
     case 'nbd': {
@@ -295,7 +297,7 @@ function networkProps(ctx: LowerContext, disk: Disk, s: StorageSource): Record<s
           return { host: h.name, port: h.port };
         });
       }
-      return p;
+      return { ...p, ...auth() };
     }
     case 'gluster': {
       const slash = name.indexOf('/');
@@ -312,7 +314,7 @@ function networkProps(ctx: LowerContext, disk: Disk, s: StorageSource): Record<s
       const lun = slash >= 0 ? Number(name.slice(slash + 1)) : 0;
       if (!Number.isInteger(lun)) ctx.fail('invalid-disk-source', `the iSCSI LUN in '${name}' is not a number`, s.range);
       const host = h.name!.includes(':') ? `[${h.name}]` : h.name;
-      return { driver: 'iscsi', portal: `${host}:${hostPort(s, 0)}`, target, lun, transport: 'tcp' };
+      return { driver: 'iscsi', portal: `${host}:${hostPort(s, 0)}`, target, lun, transport: 'tcp', ...auth() };
     }
     case 'nfs': {
       oneHost(ctx, s);
@@ -334,7 +336,7 @@ function networkProps(ctx: LowerContext, disk: Disk, s: StorageSource): Record<s
       const host = h.name!.includes(':') ? `[${h.name}]` : h.name;
       const path = name.startsWith('/') ? name : `/${name}`;
       const url = `${s.protocol}://${host}:${hostPort(s, 0)}${path}${s.query ? `?${s.query}` : ''}`;
-      const p: Record<string, unknown> = { driver: s.protocol, url };
+      const p: Record<string, unknown> = { driver: s.protocol, url, ...auth() };
       if (s.sslVerify !== undefined) {
         if (s.protocol !== 'https' && s.protocol !== 'ftps') ctx.fail('invalid-disk-source', `<ssl> only applies to https and ftps (not ${s.protocol})`, s.range);
         p.sslverify = s.sslVerify;
@@ -401,6 +403,35 @@ function lowerVhostUserDisk(ctx: LowerContext, disk: Disk): void {
   ctx.device(props);
 }
 
+/** libvirt's secret usage types by the <secret type> disks name them with. */
+const SECRET_USAGE: Record<string, string> = { passphrase: 'volume', ceph: 'ceph', iscsi: 'iscsi' };
+
+/** A `secret` object holding a libvirt secret, encrypted with the domain's master key. */
+function secretObject(ctx: LowerContext, ref: SecretRef, id: string, what: string): string {
+  const secrets = ctx.opts.secrets;
+  if (!secrets) ctx.unsupported(what, ref.range, 'no secrets were given to the compiler');
+  const usageType = SECRET_USAGE[ref.type] ?? ref.type;
+  const value = secrets!.value(ref.uuid !== undefined ? { uuid: ref.uuid, usageType } : { usageType, usageId: ref.usage });
+  if (!value) {
+    const name = ref.uuid !== undefined ? `uuid ${ref.uuid}` : `usage ${usageType} '${ref.usage}'`;
+    ctx.fail('missing-secret', `no secret with ${name} (or it has no value): define it with \`qdc secret define\` and \`qdc secret set-value\``, ref.range);
+  }
+  const { data, iv } = secrets!.encrypt(value!);
+  ctx.object({ 'qom-type': 'secret', id, data, keyid: 'masterKey0', iv, format: 'base64' });
+  return id;
+}
+
+/** The storage node's credentials for <auth>, in the options of its protocol. */
+function authProps(s: StorageSource, secret: string): Record<string, unknown> {
+  const user = s.auth!.username;
+  switch (s.protocol) {
+    case 'rbd': return { user, 'auth-client-required': ['cephx', 'none'], 'key-secret': secret };
+    case 'iscsi': return { user, 'password-secret': secret };
+    default: return { username: user, 'password-secret': secret };
+  }
+}
+const AUTH_PROTOCOLS = new Set(['rbd', 'iscsi', 'http', 'https', 'ftp', 'ftps']);
+
 /** Storage and format nodes of one image, backing images first. */
 function lowerImage(ctx: LowerContext, disk: Disk, s: StorageSource, top: boolean): void {
   if (s.backing) lowerImage(ctx, disk, s.backing, false);
@@ -413,11 +444,18 @@ function lowerImage(ctx: LowerContext, disk: Disk, s: StorageSource, top: boolea
     ctx.object({ 'qom-type': 'tls-creds-x509', id: tlsCredsId(s), dir: ctx.config.nbdTLSx509certdir, endpoint: 'client', 'verify-peer': true });
   }
   const pr = top && s.reservations ? prManagerId(ctx, disk, s) : undefined;
+  // secrets first: QEMU resolves an object named in -blockdev when it opens the node
+  if (s.auth && !AUTH_PROTOCOLS.has(s.protocol!)) ctx.unsupported(`<auth> for protocol '${s.protocol}'`, s.auth.range);
+  const authSecret = s.auth && secretObject(ctx, s.auth.secret, `${storageNode(s)}-auth-secret0`, '<auth>');
+  const encSecret = s.encryption && secretObject(ctx, s.encryption.secret, `${formatNode(s)}-encryption-secret0`, "<encryption format='luks'>");
   const storage: Record<string, unknown> = {
-    ...storageDriverProps(ctx, disk, s), ...(pr ? { 'pr-manager': pr } : {}), 'node-name': storageNode(s), ...cacheProps(disk), 'auto-read-only': true, discard: 'unmap',
+    ...storageDriverProps(ctx, disk, s, authSecret), ...(pr ? { 'pr-manager': pr } : {}), 'node-name': storageNode(s), ...cacheProps(disk), 'auto-read-only': true, discard: 'unmap',
   };
   ctx.blockdev(storage);
-  const format = s.format ?? (s.type === 'dir' ? 'fat' : 'raw');
+  const imageFormat = s.format ?? (s.type === 'dir' ? 'fat' : 'raw');
+  if (encSecret && imageFormat !== 'raw' && imageFormat !== 'qcow2') ctx.fail('invalid-disk-format', `luks encryption applies to raw and qcow2 images (not ${imageFormat})`, s.encryption!.range);
+  // a raw image with luks encryption is a luks image
+  const format = encSecret && imageFormat === 'raw' ? 'luks' : imageFormat;
   let file = storageNode(s);
   // A raw image takes its slice itself; any other format reads through a raw slice node.
   if (s.slice && format !== 'raw') {
@@ -437,9 +475,13 @@ function lowerImage(ctx: LowerContext, disk: Disk, s: StorageSource, top: boolea
   if (format === 'fat') fmt.driver = 'raw';
   else if (FORMATS.includes(format)) fmt.driver = format;
   else ctx.fail('invalid-disk-format', `QEMU cannot open disk image format '${format}'`, s.range);
+  if (encSecret) {
+    if (format === 'luks') fmt['key-secret'] = encSecret;
+    else fmt.encrypt = { format: 'luks', 'key-secret': encSecret };
+  }
   if (s.slice && format === 'raw') { fmt.offset = s.slice.offset; fmt.size = s.slice.size; }
   fmt.file = file;
-  if (format !== 'raw' && format !== 'fat' && s.backing !== undefined) fmt.backing = s.backing ? formatNode(s.backing) : null;
+  if (format !== 'raw' && format !== 'luks' && format !== 'fat' && s.backing !== undefined) fmt.backing = s.backing ? formatNode(s.backing) : null;
   ctx.blockdev(fmt);
 }
 

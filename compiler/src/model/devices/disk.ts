@@ -25,6 +25,9 @@ export interface DiskHost {
   socket?: string;
 }
 
+/** A libvirt secret named by uuid or by usage (`<secret type='ceph|iscsi|passphrase|…'>`). */
+export interface SecretRef { type: string; uuid?: string; usage?: string; range: Range }
+
 /** One image of a disk's chain: the disk's own <source> or a <backingStore>. */
 export interface StorageSource {
   type: DiskType;
@@ -58,6 +61,10 @@ export interface StorageSource {
   tlsHostname?: string;
   /** image format (`<driver type>` on the disk, `<format type>` on backing stores) */
   format?: string;
+  /** <auth username>: the network storage's credentials, a libvirt secret */
+  auth?: { username: string; secret: SecretRef; range: Range };
+  /** <encryption format='luks'>: the image's passphrase, a libvirt secret */
+  encryption?: { secret: SecretRef; range: Range };
   /** undefined: chain not described; null: explicit end of chain (`<backingStore/>`) */
   backing?: StorageSource | null;
   /** N of the `libvirt-N-storage`/`libvirt-N-format` node names, set by lowering */
@@ -122,12 +129,42 @@ const IOTUNE_FIELDS = [
 
 function where(r: ElementReader): string { return `${r.range.start.line}:${r.range.start.column}`; }
 
-/** Elements whose meaning depends on host state qdc does not fake (libvirt secrets, storage pools). */
-function rejectHostState(r: ElementReader): void {
-  for (const name of ['auth', 'encryption']) {
-    const c = r.child(name);
-    if (c) c.fatal('unsupported', `unsupported: <${name}> at ${where(c)} (needs a libvirt secret, which qdc does not manage)`);
+function readSecretRef(sec: ElementReader): SecretRef {
+  const ref: SecretRef = { type: sec.requireAttr('type'), range: sec.range };
+  const uuid = sec.attr('uuid');
+  const usage = sec.attr('usage');
+  if ((uuid === undefined) === (usage === undefined)) sec.fatal('invalid-secret', '<secret> names a secret by uuid or by usage (one of them)');
+  if (uuid !== undefined) ref.uuid = uuid; else ref.usage = usage;
+  return ref;
+}
+
+/** <auth> and <encryption> of one image (inside its <source>, or in the older places: the
+ *  disk or the <backingStore> itself, which libvirt moves into the source). */
+function readCredentials(el: ElementReader, s: StorageSource): void {
+  const auth = el.child('auth');
+  if (auth) {
+    if (s.auth) auth.fatal('invalid-element', '<auth> is given both in the <disk> and in its <source>');
+    const username = auth.requireAttr('username');
+    const sec = auth.child('secret');
+    if (!sec) auth.fatal('missing-element', '<auth> needs a <secret>');
+    s.auth = { username, secret: readSecretRef(sec!), range: auth.range };
   }
+  const enc = el.child('encryption');
+  if (enc) {
+    if (s.encryption) enc.fatal('invalid-element', '<encryption> is given both in the <disk> and in its <source>');
+    const format = enc.requireAttr('format');
+    if (format !== 'luks') enc.fatal('unsupported', `unsupported: <encryption format='${format}'> at ${where(enc)} (QEMU refuses qcow's own AES encryption; use luks)`, 'format');
+    const engine = enc.attr('engine');
+    if (engine !== undefined && engine !== 'qemu') enc.fatal('unsupported', `unsupported: <encryption engine='${engine}'> at ${where(enc)}`, 'engine');
+    // <cipher>/<ivgen> describe how a volume was created; opening it needs the passphrase only
+    for (const c of ['cipher', 'ivgen']) enc.child(c)?.acceptSubtree();
+    const secrets = enc.children('secret');
+    if (secrets.length !== 1) enc.fatal('invalid-element', "a luks <encryption> takes exactly one <secret type='passphrase'>");
+    const ref = readSecretRef(secrets[0]!);
+    if (ref.type !== 'passphrase') secrets[0]!.fatal('invalid-value', `a luks passphrase is a <secret type='passphrase'> (got '${ref.type}')`, 'type');
+    s.encryption = { secret: ref, range: enc.range };
+  }
+  if (auth && s.type !== 'network') auth.fatal('invalid-element', '<auth> applies to network disks');
 }
 
 function readHosts(src: ElementReader): DiskHost[] {
@@ -154,7 +191,7 @@ function readSource(type: DiskType, src: ElementReader | undefined, at: ElementR
   // startupPolicy only matters when the file is missing at start, which the runtime checks.
   src.accept('startupPolicy', 'index');
   for (const sl of src.children('seclabel')) sl.acceptSubtree();
-  rejectHostState(src);
+  readCredentials(src, s);
   if (type === 'network' && src.attr('protocol') === 'rbd') {
     const snap = src.child('snapshot');
     if (snap) s.snapshot = snap.requireAttr('name');
@@ -245,7 +282,7 @@ function readBacking(r: ElementReader): StorageSource | null | undefined {
   const fmt = bs.child('format');
   const src = readSource(type, bs.child('source'), bs);
   if (!src) bs.fatal('missing-element', '<backingStore> needs a <source>');
-  rejectHostState(bs);
+  readCredentials(bs, src!);
   src!.format = fmt?.requireAttr('type');
   src!.backing = readBacking(bs);
   return src!;
@@ -273,7 +310,6 @@ export function readDisk(r: ElementReader): Disk {
   for (const a of ['snapshot', 'sgio']) if (r.has(a)) r.fatal('unsupported', `unsupported: <disk ${a}> at ${where(r)}`, a);
   // rawio only changes the capabilities libvirt grants the QEMU process, not its command line.
   r.accept('rawio');
-  rejectHostState(r);
   for (const name of ['transient', 'mirror', 'blockjob', 'throttlefilters']) {
     const c = r.child(name);
     if (c) c.fatal('unsupported', `unsupported: <${name}> at ${where(c)}`);
@@ -317,6 +353,7 @@ export function readDisk(r: ElementReader): Disk {
 
   const source = readSource(type, r.child('source'), r);
   if (source) {
+    readCredentials(r, source);
     source.format = driver.format;
     source.backing = readBacking(r);
   } else {
