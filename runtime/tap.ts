@@ -127,7 +127,14 @@ export function prepareTaps(plan: Plan, record: DomainRecord, save: () => void, 
       if (existsSync(`${SYS_NET}/${name}`)) throw new RuntimeError(`a network device named '${name}' exists already (<target dev='${name}'>); nothing was started`, "choose another <target dev>, or <target dev='…' managed='no'/> to use an existing tap");
       (record.taps ??= []).push({ name, downscript: setup.downscript });
       save();
-      ip(['tuntap', 'add', 'dev', name, 'mode', 'tap', ...(t.fds.length > 1 ? ['multi_queue'] : []), ...(runAs ? ['user', String(runAs.uid), 'group', String(runAs.gid)] : [])]);
+      try {
+        ip(['tuntap', 'add', 'dev', name, 'mode', 'tap', ...(t.fds.length > 1 ? ['multi_queue'] : []), ...(runAs ? ['user', String(runAs.uid), 'group', String(runAs.gid)] : [])]);
+      } catch (e) {
+        // not ours after all (another start took the name meanwhile): never delete it
+        record.taps.pop();
+        save();
+        throw e;
+      }
       ip(['link', 'set', 'dev', name, 'address', setup.mac, ...(setup.mtu ? ['mtu', String(setup.mtu)] : [])]);
       if (setup.bridge) ip(['link', 'set', 'dev', name, 'master', setup.bridge]);
       ip(['link', 'set', 'dev', name, 'up']);
