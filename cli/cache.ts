@@ -1,9 +1,10 @@
 // qdc's per-user cache ($QDC_CACHE_DIR, else $XDG_CACHE_HOME/qdc, else ~/.cache/qdc): things
 // that are expensive to rebuild and cheap to check (compiled grammars, parsed capability files).
 // Every entry is keyed by what it was built from, so a stale entry is never used.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { atomicWrite } from '../runtime/atomic-write.js';
 
 export function qdcCacheDir(): string {
   return process.env.QDC_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'qdc');
@@ -28,9 +29,7 @@ export function cachedFromFile<T>(kind: string, source: string, build: () => T, 
   const value = build();
   try {
     mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}`;
-    writeFileSync(tmp, encode(value));
-    renameSync(tmp, file);
+    atomicWrite(file, encode(value));
     for (const f of readdirSync(dir)) if (f.startsWith(prefix) && join(dir, f) !== file) rmSync(join(dir, f), { force: true });
   } catch { /* a cache that cannot be written only costs time */ }
   return value;

@@ -3,7 +3,7 @@
 // (and, with --compile, the compiler's own checks). Exit 0 clean, 1 findings, 2 usage or
 // I/O error. Every file is reported on; none can stop the run.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   checkSemantics, loadSchema, SchemaLoadError, SCHEMA_ENTRY, SEMANTIC_RULES, validateDocument, type Schema,
@@ -13,6 +13,7 @@ import { deserializeSchema, SCHEMA_FORMAT, serializeSchema } from '../compiler/s
 import { parseXml, type XmlDocument } from '../compiler/src/xml/parse.js';
 import { parseArgs, str, UsageError } from './args.js';
 import { qdcCacheDir } from './cache.js';
+import { atomicWrite } from '../runtime/atomic-write.js';
 
 export const LINT_USAGE = `usage: qdc lint FILE|DIR|GLOB… [options]
   --schema-dir DIR   validate against the RELAX NG grammar DIR/${SCHEMA_ENTRY} (e.g. /usr/share/libvirt/schemas)
@@ -88,9 +89,7 @@ const cacheFiles = new WeakMap<Schema, { files: { grammar: string; states: strin
 function writeCache(file: string, stamps: [string, string][], schema: Schema): void {
   try {
     mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(stamps)}\n${serializeSchema(schema)}`);
-    renameSync(tmp, file);
+    atomicWrite(file, `${JSON.stringify(stamps)}\n${serializeSchema(schema)}`);
   } catch { /* a cache that cannot be written only costs time */ }
 }
 

@@ -4,12 +4,13 @@
 // the KVM and TCG views are probed by two processes in parallel.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { capsFromJson, capsToJson, parseQemuCaps, type QemuCaps } from '../compiler/src/index.js';
 import { deriveFlags, propertyTargets, type ProbeFindings, type QmpSchema, type SchemaEntry } from './probe-flags.js';
 import type { CommandLineOptionInfo, CpuDefinition, MachineInfo, ObjectPropertyInfo } from './qmp.js';
 import { missingEmulatorError, RuntimeError } from './errors.js';
+import { atomicWrite } from './atomic-write.js';
 
 interface AccelView { accel: 'kvm' | 'tcg'; machines: MachineInfo[]; cpus: CpuDefinition[] }
 
@@ -181,15 +182,8 @@ export function capsCacheFile(cacheDir: string, emulator: string): { file: strin
 
 export interface CachedCaps { caps: QemuCaps; file: string; probed: boolean; elapsedMs?: number; xml(): string }
 
-/** The parsed caps beside the XML, so every `qdc run` skips re-parsing the XML (a few ms × each start). */
-
-function atomicWrite(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, file);
-}
-
-/** The capabilities of `emulator`, from the cache when the binary is unchanged, else probed and cached. */
+/** The capabilities of `emulator`, from the cache when the binary is unchanged, else probed and
+ *  cached — with the parsed caps beside the XML, so every `qdc run` skips re-parsing it. */
 export async function cachedCaps(cacheDir: string, emulator: string, opts: { refresh?: boolean } = {}): Promise<CachedCaps> {
   const entry = capsCacheFile(cacheDir, emulator);
   const json = entry.file.replace(/\.xml$/, '.json');

@@ -4,10 +4,11 @@
 // $XDG_CONFIG_HOME/libvirt/secrets (session). Values reach QEMU only encrypted with the
 // domain's master key (secretProvider); they are never on a command line in clear.
 import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseXml, type SecretLookup, type SecretProvider } from '../compiler/src/index.js';
 import type { RootLayout } from './root.js';
+import { atomicWrite } from './atomic-write.js';
 
 /** What each usage type calls the thing it names (libvirt's secret XML). */
 const USAGE_ELEMENT: Record<string, string> = { volume: 'volume', ceph: 'name', iscsi: 'target', tls: 'name', vtpm: 'name' };
@@ -63,11 +64,6 @@ function secretXml(d: SecretDef): string {
   return lines.concat('</secret>', '').join('\n');
 }
 
-function atomicWrite(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, file);
-}
 
 export class SecretStore {
   constructor(readonly dir: string) {}

@@ -2,10 +2,11 @@
 // atomically (temp file + rename). A record is claimed with O_EXCL so two `qdc run` of one
 // name cannot both start; liveness is the pid plus its kernel start time, so a recycled pid
 // is never mistaken for our QEMU.
-import { closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConsoleEndpoint } from '../compiler/src/index.js';
 import { removeTaps } from './tap.js';
+import { atomicWrite } from './atomic-write.js';
 
 export type RecordState = 'starting' | 'running' | 'paused' | 'shutdown' | 'stopping';
 
@@ -102,11 +103,6 @@ export class StateStore {
   }
 }
 
-function atomicWrite(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, file);
-}
 
 /** The kernel's start time of a process (field 22 of /proc/PID/stat), or undefined when it is gone. */
 export function processStart(pid: number): string | undefined {
