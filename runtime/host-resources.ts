@@ -3,11 +3,11 @@
 // small files QEMU reads by path, and helper daemons (qemu-pr-helper, virtiofsd). Everything
 // created is recorded in the domain record first, so a failed start, stop, destroy or
 // stale-record cleanup can undo it (state.ts `remove`).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { basename, dirname, join, relative } from 'node:path';
-import type { PassedFd, Plan, PlanHelper, VirtiofsdHelper } from '../compiler/src/index.js';
+import type { PassedFd, Plan, PlanHelper, SwtpmHelper, VirtiofsdHelper } from '../compiler/src/index.js';
 import type { RunAs } from './credentials.js';
 import { RuntimeError } from './errors.js';
 import { checkSocketPaths, UNIX_PATH_MAX, type RootLayout } from './root.js';
@@ -32,25 +32,78 @@ function vhostError(f: PassedFd, e: NodeJS.ErrnoException): RuntimeError {
   return new RuntimeError(`cannot open the ${f.kind} device ${f.path}: ${e.message}`);
 }
 
-/** The helper binary for `h`, or undefined when none is installed. */
-export function helperBinary(h: PlanHelper, pathEnv = process.env.PATH ?? ''): string | undefined {
-  const candidates = h.kind === 'pr-helper'
-    ? ['/usr/bin/qemu-pr-helper', '/usr/libexec/qemu-pr-helper', ...pathEnv.split(':').filter(Boolean).map((d) => join(d, 'qemu-pr-helper'))]
-    : h.binary ? [h.binary] : ['/usr/libexec/virtiofsd', '/usr/lib/qemu/virtiofsd', ...pathEnv.split(':').filter(Boolean).map((d) => join(d, 'virtiofsd'))];
+const onPath = (name: string, pathEnv: string): string[] => pathEnv.split(':').filter(Boolean).map((d) => join(d, name));
+
+/** Where each helper may be installed. */
+function helperCandidates(h: PlanHelper, pathEnv: string): string[] {
+  switch (h.kind) {
+    case 'pr-helper': return ['/usr/bin/qemu-pr-helper', '/usr/libexec/qemu-pr-helper', ...onPath('qemu-pr-helper', pathEnv)];
+    case 'virtiofsd': return h.binary ? [h.binary] : ['/usr/libexec/virtiofsd', '/usr/lib/qemu/virtiofsd', ...onPath('virtiofsd', pathEnv)];
+    case 'swtpm': return ['/usr/bin/swtpm', ...onPath('swtpm', pathEnv)];
+  }
+}
+
+function executable(candidates: string[]): string | undefined {
   for (const c of candidates) {
     try { if (statSync(c).isFile()) { accessSync(c, constants.X_OK); return c; } } catch { /* next */ }
   }
   return undefined;
 }
 
+/** The helper binary for `h`, or undefined when none is installed. */
+export function helperBinary(h: PlanHelper, pathEnv = process.env.PATH ?? ''): string | undefined {
+  const binary = executable(helperCandidates(h, pathEnv));
+  // swtpm also needs swtpm_setup to create a TPM's state on its first start
+  if (binary && h.kind === 'swtpm' && !swtpmSetupBinary(pathEnv)) return undefined;
+  return binary;
+}
+
+function swtpmSetupBinary(pathEnv = process.env.PATH ?? ''): string | undefined {
+  return executable(['/usr/bin/swtpm_setup', ...onPath('swtpm_setup', pathEnv)]);
+}
+
 function missingHelperError(h: PlanHelper): RuntimeError {
-  if (h.kind === 'pr-helper') {
-    return new RuntimeError(`qemu-pr-helper is needed for ${h.purpose} but is not installed; nothing was started`,
-      'install it (Debian/Ubuntu: apt-get install qemu-system-common, which ships /usr/bin/qemu-pr-helper; Fedora: dnf install qemu-pr-helper)');
+  switch (h.kind) {
+    case 'pr-helper':
+      return new RuntimeError(`qemu-pr-helper is needed for ${h.purpose} but is not installed; nothing was started`,
+        'install it (Debian/Ubuntu: apt-get install qemu-system-common, which ships /usr/bin/qemu-pr-helper; Fedora: dnf install qemu-pr-helper)');
+    case 'swtpm':
+      return new RuntimeError(`swtpm and swtpm_setup are needed for ${h.purpose} but are not installed; nothing was started`,
+        'install them (Debian/Ubuntu: apt-get install swtpm swtpm-tools; Fedora: dnf install swtpm swtpm-tools)');
+    case 'virtiofsd':
+      if (h.binary) return new RuntimeError(`the virtiofsd binary '${h.binary}' given in <binary path> does not exist or is not executable; nothing was started`, 'point <binary path> at an installed virtiofsd');
+      return new RuntimeError(`virtiofsd is needed for ${h.purpose} but none was found (/usr/libexec/virtiofsd, /usr/lib/qemu/virtiofsd, PATH); nothing was started`,
+        'install it (Debian/Ubuntu: apt-get install virtiofsd; Fedora: dnf install virtiofsd)');
   }
-  if (h.binary) return new RuntimeError(`the virtiofsd binary '${h.binary}' given in <binary path> does not exist or is not executable; nothing was started`, 'point <binary path> at an installed virtiofsd');
-  return new RuntimeError(`virtiofsd is needed for ${h.purpose} but none was found (/usr/libexec/virtiofsd, /usr/lib/qemu/virtiofsd, PATH); nothing was started`,
-    'install it (Debian/Ubuntu: apt-get install virtiofsd; Fedora: dnf install virtiofsd)');
+}
+
+/** libvirt's swtpm: a TPM's state is made once by swtpm_setup (endorsement key and
+ *  certificates, locked NVRAM) and kept; swtpm then serves it on a control socket and ends
+ *  when QEMU closes that (--terminate). */
+export function swtpmArgs(h: SwtpmHelper): string[] {
+  return ['socket', '--ctrl', `type=unixio,path=${h.socket},mode=0600`, '--tpmstate', `dir=${h.stateDir},mode=0600`, '--terminate', ...(h.version === '2.0' ? ['--tpm2'] : [])];
+}
+
+/** libvirt refuses a TPM version the host's swtpm does not emulate (its --print-capabilities). */
+function checkSwtpmVersion(h: SwtpmHelper): void {
+  const r = spawnSync(helperBinary(h)!, ['socket', '--print-capabilities'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  let features: string[] = [];
+  try { features = (JSON.parse(r.stdout) as { features?: string[] }).features ?? []; } catch { return; } // an swtpm too old to say: let it try
+  if (!features.includes(`tpm-${h.version}`)) {
+    throw new RuntimeError(`TPM version '${h.version}' is not supported by this host's swtpm (it offers ${features.filter((f) => /^tpm-\d/.test(f)).join(', ') || 'none'}); nothing was started`);
+  }
+}
+
+function prepareSwtpmState(h: SwtpmHelper, log: string, runAs: RunAs | undefined): void {
+  const state = join(h.stateDir, h.version === '2.0' ? 'tpm2-00.permall' : 'tpm-00.permall');
+  if (existsSync(state)) return;
+  mkdirSync(h.stateDir, { recursive: true, mode: 0o700 });
+  if (runAs) chownSync(h.stateDir, runAs.uid, runAs.gid);
+  const args = ['--tpm-state', h.stateDir, '--vmid', h.vmid, '--logfile', log, '--createek', '--create-ek-cert', '--create-platform-cert', '--lock-nvram', '--not-overwrite', ...(h.version === '2.0' ? ['--tpm2'] : [])];
+  const r = spawnSync(swtpmSetupBinary() ?? 'swtpm_setup', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) {
+    throw new RuntimeError(`swtpm_setup could not create the TPM state in ${h.stateDir} (${r.error?.message ?? `status ${r.status}`})${logTailOf(log) ? `; its log (${log}):\n${logTailOf(log)}` : ''}`);
+  }
 }
 
 /** A sibling name to bind before renaming into place; short, so it fits wherever the real path does. */
@@ -77,7 +130,10 @@ export function preflight(plan: Plan, layout: RootLayout): void {
     if (!isVhost(f.kind) || f.kind === 'vhost-net') continue;
     try { accessSync(f.path, constants.R_OK | constants.W_OK); } catch (e) { throw vhostError(f, e as NodeJS.ErrnoException); }
   }
-  for (const h of plan.helpers ?? []) if (!helperBinary(h)) throw missingHelperError(h);
+  for (const h of plan.helpers ?? []) {
+    if (!helperBinary(h)) throw missingHelperError(h);
+    if (h.kind === 'swtpm') checkSwtpmVersion(h);
+  }
 }
 
 /** What qdc itself opened for QEMU and the helpers it started: our fds are closed once QEMU
@@ -245,10 +301,12 @@ export async function startHelpers(plan: Plan, layout: RootLayout, record: Domai
     save();
     try { unlinkSync(h.socket); } catch { /* not there */ }
     const log = join(layout.logDir, `${record.name}-${h.kind}${i}.log`);
+    if (h.kind === 'swtpm') prepareSwtpmState(h, log, runAs);
+    const args = h.kind === 'pr-helper' ? ['-k', h.socket] : h.kind === 'swtpm' ? swtpmArgs(h) : virtiofsdArgs(h);
     const logFd = openSync(log, 'a', 0o600);
     let child: ChildProcess;
     try {
-      child = spawn(binary, h.kind === 'pr-helper' ? ['-k', h.socket] : virtiofsdArgs(h), { cwd: '/', detached: true, stdio: ['ignore', logFd, logFd] });
+      child = spawn(binary, args, { cwd: '/', detached: true, stdio: ['ignore', logFd, logFd] });
     } finally { closeSync(logFd); }
     const rec: HelperRecord = { kind: h.kind, binary, socket: h.socket, log };
     const exited = new Promise<never>((_, reject) => {

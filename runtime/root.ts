@@ -22,6 +22,7 @@ export function embedRoot(root: string): RootLayout {
     kind: 'embed', root, qemuConf: join(root, 'etc/qemu.conf'),
     libDir: join(root, 'lib/qemu'), channelTargetDir: join(root, 'lib/qemu/channel/target'),
     runDir: join(root, 'run/qemu'), logDir: join(root, 'log/qemu'), cacheDir: join(root, 'cache/qemu'),
+    swtpmStorageDir: join(root, 'lib/swtpm'), swtpmRunDir: join(root, 'run/swtpm'),
     tree: sub.map((s) => join(root, s)),
   };
 }
@@ -36,9 +37,10 @@ export function sessionRoot(env: Record<string, string | undefined>): RootLayout
     kind: 'session', root: join(config, 'libvirt'), qemuConf: join(config, 'libvirt/qemu.conf'),
     libDir: join(base, 'lib'), channelTargetDir: join(base, 'lib/channel/target'),
     runDir: join(runtime, 'libvirt/qemu/run'), logDir: join(cache, 'libvirt/qemu/log'), cacheDir: join(cache, 'libvirt/qemu/cache'),
+    swtpmStorageDir: join(base, 'swtpm'), swtpmRunDir: join(runtime, 'libvirt/qemu/run/swtpm'),
     tree: [],
   };
-  layout.tree = [layout.libDir, layout.runDir, layout.logDir, layout.cacheDir];
+  layout.tree = [layout.libDir, layout.runDir, layout.logDir, layout.cacheDir, layout.swtpmRunDir!];
   return layout;
 }
 

@@ -41,7 +41,7 @@ export interface DomainRecord {
 }
 
 export interface HelperRecord {
-  kind: 'pr-helper' | 'virtiofsd';
+  kind: 'pr-helper' | 'virtiofsd' | 'swtpm';
   binary: string;
   socket: string;
   log: string;

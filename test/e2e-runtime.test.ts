@@ -399,6 +399,24 @@ suite.concurrent('runtime with the real QEMU', () => {
     expectNoTraces('luks', own);
   });
 
+  it('gives the guest an emulated TPM 2.0: swtpm state made once and kept, swtpm ended with the guest', async () => {
+    const file = domain('tpm', { image: 'wait', devices: "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>" });
+    const r = await qdc('run', file, '--root', root);
+    expect(r.code, r.stderr).toBe(0);
+    const uuid = /<uuid>([^<]+)<\/uuid>/.exec(readFileSync(file, 'utf8'))![1]!;
+    const state = join(root, 'lib/swtpm', uuid, 'tpm2/tpm2-00.permall');
+    expect(existsSync(state)).toBe(true);
+    const record = JSON.parse(readFileSync(join(root, 'run/qemu/tpm.json'), 'utf8')) as { helpers: { kind: string; pid: number }[] };
+    const swtpm = record.helpers.find((h) => h.kind === 'swtpm')!;
+    expect(alive(swtpm.pid)).toBe(true);
+    expect((await qdc('monitor', 'tpm', '{"execute":"query-tpm"}', '--root', root)).stdout).toContain('"model": "tpm-crb"');
+    expect((await qdc('destroy', 'tpm', '--root', root)).code).toBe(0);
+    await until('swtpm to end', () => !alive(swtpm.pid));
+    expect(existsSync(state)).toBe(true); // the guest's TPM identity outlives the run
+    expectNoTraces('tpm');
+    expect(readdirSync(join(root, 'run/swtpm'))).toEqual([]);
+  });
+
   it('stops the guest cleanly on Ctrl-C during run', async () => {
     const run = runAttached(domain('intr', { image: 'wait' }));
     await until('the guest line', () => run.out().includes(LINE));

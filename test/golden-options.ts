@@ -45,7 +45,7 @@ export function goldenOptions(): CompileOptions & { nowEpochSeconds: number } {
   config.hugetlbfs = ['/dev/hugepages2M', '/dev/hugepages1G'];
   return {
     caps: goldenCaps(), config,
-    paths: { libDir, channelTargetDir: `${libDir}/channel/target`, runDir: `${root}/run/qemu`, logDir: `${root}/log/qemu` },
+    paths: { libDir, channelTargetDir: `${libDir}/channel/target`, runDir: `${root}/run/qemu`, logDir: `${root}/log/qemu`, swtpmStorageDir: `${root}/lib/swtpm`, swtpmRunDir: `${root}/run/swtpm` },
     domainId: 1, hostEnv: { PATH: '/usr/bin:/bin', USER: 'qdc', LOGNAME: 'qdc' }, monitorFd: 3, nowEpochSeconds: 1700000000,
     firmware: goldenFirmware(), secrets: goldenSecrets(),
   };

@@ -6,7 +6,7 @@ export { parseQemuCaps, CapsParseError, capsToJson, capsFromJson, type QemuCaps 
 export { parseConfText, driverConfigFrom, defaultDriverConfig, type DriverConfig } from './conf/qemu-conf.js';
 export { formatArgs, formatJson, formatPlan } from './format/format.js';
 export { formatDiagnostic, type Diagnostic, type Range, type Position } from './diagnostics.js';
-export type { Plan, QmpStep, ConsoleEndpoint, PassedFd, PlanFile, PlanHelper, VirtiofsdHelper } from './plan/plan.js';
+export type { Plan, QmpStep, ConsoleEndpoint, PassedFd, PlanFile, PlanHelper, SwtpmHelper, VirtiofsdHelper } from './plan/plan.js';
 export type { Domain } from './model/domain.js';
 export { parseXml, type XmlDocument } from './xml/parse.js';
 export { plannedDevices, type PlannedDevice } from './plan/devices.js';

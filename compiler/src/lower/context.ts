@@ -18,6 +18,11 @@ export interface CompilePaths {
   runDir: string;
   /** Domain logs. */
   logDir: string;
+  /** swtpm: where the emulated TPMs keep their state (`UUID/tpm2`) and their sockets
+   *  (libvirt's swtpmStorageDir and swtpmStateDir); without them <backend type='emulator'>
+   *  is unsupported. */
+  swtpmStorageDir?: string;
+  swtpmRunDir?: string;
 }
 
 /** A libvirt secret as the domain names it: by uuid, or by usage type and id. */

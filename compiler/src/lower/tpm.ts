@@ -1,5 +1,5 @@
-// <tpm> → -tpmdev (passthrough via -add-fd sets, or an external swtpm socket chardev) + the
-// TIS/CRB front end.
+// <tpm> → -tpmdev (passthrough via -add-fd sets, or a swtpm socket chardev: one we start, or
+// an external one) + the TIS/CRB front end.
 import type { LowerContext } from './context.js';
 import type { Family } from './family.js';
 import { keyval } from './qemu-opts.js';
@@ -39,7 +39,18 @@ export const tpmFamily: Family<'tpm'> = {
         tpmdev = keyval([['id', `tpm-${alias}`], ['chardev', 'chrtpm']], 'emulator');
       } else {
         if (b.version === '1.2' && model === 'tpm-crb') ctx.fail('invalid-config', 'TPM 1.2 is not supported with the tpm-crb model', r);
-        ctx.unsupported("<tpm><backend type='emulator'>", r, "libvirt starts a swtpm process for it; run swtpm yourself and use <backend type='external'>");
+        ctx.requireFlag('tpm-emulator', 'the TPM emulator backend', r);
+        const { swtpmStorageDir, swtpmRunDir } = ctx.opts.paths;
+        if (!swtpmStorageDir || !swtpmRunDir) ctx.unsupported("<tpm><backend type='emulator'>", r, 'no swtpm directories were given to the compiler');
+        const d = ctx.domain;
+        // libvirt's names: state by domain UUID and TPM version, socket by the domain's short name
+        const socket = `${swtpmRunDir}/${ctx.opts.domainId}-${d.name}-swtpm.sock`;
+        ctx.helpers.push({
+          kind: 'swtpm', socket, stateDir: `${swtpmStorageDir}/${d.uuid}/${b.version === '2.0' ? 'tpm2' : 'tpm1.2'}`,
+          version: b.version, vmid: `${d.name}:${d.uuid}`, purpose: `the emulated TPM ${b.version} of <tpm model='${model}'>`,
+        });
+        ctx.arg('-chardev', keyval([['id', 'chrtpm'], ['path', socket]], 'socket'));
+        tpmdev = keyval([['id', `tpm-${alias}`], ['chardev', 'chrtpm']], 'emulator');
       }
       ctx.arg('-tpmdev', tpmdev!);
       ctx.device({ driver: model, tpmdev: `tpm-${alias}`, id: alias });

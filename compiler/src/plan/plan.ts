@@ -92,7 +92,21 @@ export interface Plan {
  * serving SCSI persistent reservations on the UNIX socket `socket` (QEMU connects to it). */
 export type PlanHelper =
   | { kind: 'pr-helper'; socket: string; purpose: string }
-  | VirtiofsdHelper;
+  | VirtiofsdHelper
+  | SwtpmHelper;
+
+/** `swtpm`: the emulated TPM of <backend type='emulator'>, serving its control channel on
+ *  `socket`. Its state lives in `stateDir`, created by swtpm_setup on the first start (the
+ *  guest's TPM identity: kept across starts, as libvirt keeps it). */
+export interface SwtpmHelper {
+  kind: 'swtpm';
+  socket: string;
+  stateDir: string;
+  version: '1.2' | '2.0';
+  /** swtpm_setup's --vmid: NAME:UUID */
+  vmid: string;
+  purpose: string;
+}
 
 /** `virtiofsd`: libvirt's virtiofs daemon sharing `sharedDir` on the vhost-user socket `socket`,
  * with the options of the filesystem's <binary> element (absent ones: the daemon's defaults). */

@@ -7,7 +7,7 @@ export interface Tpm {
   model?: 'tpm-tis' | 'tpm-crb' | 'tpm-spapr' | 'spapr-tpm-proxy';
   backend:
     | { type: 'passthrough'; path: string }
-    | { type: 'emulator'; version?: string }
+    | { type: 'emulator'; version: '1.2' | '2.0' }
     | { type: 'external'; socket: string };
   info: DeviceInfo;
 }
@@ -30,9 +30,14 @@ export function readTpm(r: ElementReader): Tpm {
     if (mode !== 'connect') src!.fatal('invalid-value', `an external TPM socket is connected to, not bound (got mode '${mode}')`, 'mode');
     backend = { type, socket: src!.requireAttr('path') };
   } else {
-    // the emulator's state, secrets and profile configure swtpm, which lowering rejects as a whole
-    b!.acceptSubtree();
-    backend = { type: 'emulator', version: b!.attr('version') };
+    for (const c of ['encryption', 'active_pcr_banks', 'profile', 'source']) {
+      const e = b!.child(c);
+      if (e) e.fatal('unsupported', `unsupported: <tpm><backend type='emulator'><${c}> at ${e.range.start.line}:${e.range.start.column}`);
+    }
+    if (b!.attr('persistent_state') !== undefined) b!.fatal('unsupported', `unsupported: <backend persistent_state> at ${b!.range.start.line}:${b!.range.start.column} (qdc always keeps the TPM state)`, 'persistent_state');
+    // libvirt's default: TPM 2.0 for the CRB interface, 1.2 for TIS
+    const version = b!.enumAttr('version', ['1.2', '2.0'] as const) ?? (model === 'tpm-crb' ? '2.0' : '1.2');
+    backend = { type: 'emulator', version };
   }
   return { kind: 'tpm', model, backend, info: readDeviceInfo(r, { boot: false }) };
 }
