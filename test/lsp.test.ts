@@ -9,6 +9,7 @@ import {
 } from 'vscode-languageserver-protocol/node.js';
 import { CONFORMANCE_DIR } from './golden-options.js';
 import { TestClient, posOf } from './lsp/client.js';
+import { SecretStore } from '../runtime/secrets.js';
 
 const DOMAIN = `<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>lsp-test</name>
@@ -191,6 +192,25 @@ describe('language server', () => {
 
   it('completes well-known environment variables', async () => {
     expect(labels(await complete(DOMAIN, "name='QEMU_AUDIO_DRV'", 6))).toContain('SDL_AUDIODRIVER');
+  });
+
+  it('completes secret uuids and usages from the root\'s secret store, by the secret\'s type', async () => {
+    const store = new SecretStore(join(tmp, 'root/etc/secrets'));
+    store.define("<secret><uuid>0a81f5b2-8403-7b23-c8d6-21ccc2f80d6f</uuid><description>vm disk</description><usage type='volume'><volume>/vm/disk.luks</volume></usage></secret>");
+    store.define("<secret><uuid>1b92a6c3-9514-4c34-b9e7-32ddd3a91e70</uuid><usage type='ceph'><name>client.libvirt</name></usage></secret>");
+    const text = DOMAIN.replace("<memballoon model='virtio'/>", `<disk type='file' device='disk'>
+      <source file='/vm/disk.luks'><encryption format='luks'><secret type='passphrase' usage='/vm/d'/></encryption></source>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <disk type='network' device='disk'>
+      <source protocol='rbd' name='pool/img'><host name='mon' port='6789'/><auth username='libvirt'><secret type='ceph' uuid=''/></auth></source>
+      <target dev='vdb' bus='virtio'/>
+    </disk>
+    <memballoon model='virtio'/>`);
+    const doc = 'file:///work/secrets.xml';
+    await client.open(doc, text);
+    expect(labels(await complete(text, "usage='/vm/d", "usage='/vm/d".length, doc))).toEqual(['/vm/disk.luks']);
+    expect(labels(await complete(text, "uuid=''", "uuid='".length, doc))).toEqual(['1b92a6c3-9514-4c34-b9e7-32ddd3a91e70']);
   });
 
   it('hovers capability names with whether the probed QEMU has them', async () => {

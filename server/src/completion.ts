@@ -8,19 +8,41 @@ import type { DocumentAnalysis } from './analysis.js';
 import { DEPRECATION_BEHAVIORS, OVERRIDE_TYPES, QEMU_ENV_VARS, overrideTypeFor } from './qemu-knowledge.js';
 import { contextAt, scanTags, type CursorContext } from './xml-scan.js';
 import type { GrammarCompletion } from './grammar-completion.js';
+import type { HostKnowledge } from './host-knowledge.js';
 
 const local = (name: string): string => name.slice(name.indexOf(':') + 1);
 const isQemu = (name: string): boolean => name.includes(':') && /^(qemu|[a-z]+):/.test(name);
 
-export function complete(doc: TextDocument, offset: number, a: DocumentAnalysis, grammar?: GrammarCompletion): CompletionItem[] {
+export function complete(doc: TextDocument, offset: number, a: DocumentAnalysis, grammar?: GrammarCompletion, host?: HostKnowledge): CompletionItem[] {
   const text = doc.getText();
   const ctx = contextAt(text, offset);
   const range = (start: number, end = offset) => ({ start: doc.positionAt(start), end: doc.positionAt(end) });
-  if (ctx.kind === 'attribute-value' && isQemu(ctx.element)) {
-    const items = qemuValueCompletion(ctx, text, offset, a);
-    if (items) return items.map((i) => ({ ...i, textEdit: i.textEdit ?? { range: range(ctx.replaceStart, ctx.replaceEnd), newText: i.insertText ?? i.label } }));
+  if (ctx.kind === 'attribute-value') {
+    const items = isQemu(ctx.element) ? qemuValueCompletion(ctx, text, offset, a) : host && hostValueCompletion(ctx, host);
+    if (items?.length) return items.map((i) => ({ ...i, textEdit: i.textEdit ?? { range: range(ctx.replaceStart, ctx.replaceEnd), newText: i.insertText ?? i.label } }));
   }
   return grammar ? grammar.complete(doc, offset, ctx) : [];
+}
+
+/** libvirt's secret usage types by the <secret type> a disk names them with. */
+const SECRET_USAGE: Record<string, string> = { passphrase: 'volume', ceph: 'ceph', iscsi: 'iscsi' };
+
+/** Values only the host knows: its secrets and bridges (the grammar says "any text"). */
+function hostValueCompletion(ctx: Extract<CursorContext, { kind: 'attribute-value' }>, host: HostKnowledge): CompletionItem[] | undefined {
+  if (ctx.element === 'secret' && (ctx.attribute === 'uuid' || ctx.attribute === 'usage')) {
+    const type = ctx.tag.attrs.find((x) => x.name === 'type')?.value;
+    const usage = type ? SECRET_USAGE[type] ?? type : undefined;
+    return host.secrets().filter((d) => !usage || d.usageType === usage).flatMap((d) => {
+      const label = ctx.attribute === 'uuid' ? d.uuid : d.usageId;
+      if (!label) return [];
+      const what = d.usageType ? `${d.usageType} secret${ctx.attribute === 'uuid' ? ` for ${d.usageId}` : ` ${d.uuid}`}` : 'secret without a usage';
+      return [{ label, kind: CompletionItemKind.Value, detail: what, documentation: d.description }];
+    });
+  }
+  if (ctx.element === 'source' && ctx.attribute === 'bridge') {
+    return host.bridges().map((b) => ({ label: b, kind: CompletionItemKind.Value, detail: 'a bridge on this host' }));
+  }
+  return undefined;
 }
 
 function qemuValueCompletion(ctx: Extract<CursorContext, { kind: 'attribute-value' }>, text: string, offset: number, a: DocumentAnalysis): CompletionItem[] | undefined {

@@ -12,6 +12,7 @@ import type { GrammarSupport } from './grammar.js';
 import { hover } from './hover.js';
 import { definition, documentSymbols, foldingRanges, prepareRename, references, rename } from './navigation.js';
 import { CompileInputsCache, type ServerSettings } from './settings.js';
+import { hostKnowledge } from './host-knowledge.js';
 import { scanTags } from './xml-scan.js';
 
 /** Is the first element of the text a <domain> (or is the document still empty)? */
@@ -31,6 +32,7 @@ export interface ServerExtensions {
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all), ext: ServerExtensions = {}): Connection {
   const documents = new TextDocuments(TextDocument);
   const inputs = new CompileInputsCache({});
+  const host = hostKnowledge(() => inputs.current);
   const cache = new Map<string, { version: number; analysis: DocumentAnalysis }>();
   const timers = new Map<string, NodeJS.Timeout>();
   let grammar = ext.grammar?.({});
@@ -110,7 +112,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     try { return f(doc, analysisOf(doc, stale)); } catch (e) { connection.console.error(`qdc: ${(e as Error).stack ?? e}`); return dflt; }
   };
 
-  connection.onCompletion((p) => withDoc(p.textDocument.uri, [], (doc, a) => complete(doc, doc.offsetAt(p.position), a, grammar), true));
+  connection.onCompletion((p) => withDoc(p.textDocument.uri, [], (doc, a) => complete(doc, doc.offsetAt(p.position), a, grammar, host), true));
   connection.onHover((p) => withDoc(p.textDocument.uri, null, (doc, a) => hover(doc, doc.offsetAt(p.position), a, grammar), true));
   connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, [], (doc) => documentSymbols(doc)));
   connection.onFoldingRanges((p) => withDoc(p.textDocument.uri, [], (doc) => foldingRanges(doc)));
