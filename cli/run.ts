@@ -1,7 +1,7 @@
 // `qdc run FILE.xml [--root DIR] [--console] [--paused]`: compile, start QEMU, report where
 // the log and consoles are. With --console, stay attached to the guest's console until it
 // powers off (then apply <on_poweroff>) or Ctrl-C (which stops the guest cleanly).
-import { compile, parseDomain, type Plan } from '../compiler/src/index.js';
+import { compile, parseDomain, parseXml, type Plan } from '../compiler/src/index.js';
 import { openConsole, primaryConsole, type ConsoleLink } from '../runtime/console.js';
 import { resolveRunAs } from '../runtime/credentials.js';
 import { applyPoweroff, domainStatus, quitDomain } from '../runtime/lifecycle.js';
@@ -32,12 +32,13 @@ export async function runRun(argv: string[]): Promise<number> {
   if (attach) process.stdout.on('error', () => { /* guest output is dropped from here on */ });
   const paused = p.options.has('paused');
   const text = readText(file, 'domain XML');
+  const document = parseXml(text); // once: emulator, on_poweroff and the compile read it
   const layout = layoutFrom(p);
   const capsFile = str(p, 'caps-file');
-  const caps = capsFile ? undefined : await probedCapsFor(text, layout);
+  const caps = capsFile ? undefined : await probedCapsFor(text, layout, document);
   const inputs = compileInputs({ root: str(p, 'root'), capsFile, caps, qemuConf: str(p, 'qemu-conf'), paused });
   if (printDiagnostics(inputs.confFile ?? 'qemu.conf', inputs.confDiagnostics)) return 1;
-  const onPoweroff = parseDomain(text).domain?.onPoweroff ?? 'destroy';
+  const onPoweroff = parseDomain(text, document).domain?.onPoweroff ?? 'destroy';
   const { user, group } = inputs.options.config;
   const runAs = resolveRunAs(user, group, (m) => process.stderr.write(`qdc run: warning: ${m}\n`));
 
@@ -58,7 +59,7 @@ export async function runRun(argv: string[]): Promise<number> {
     started = await startDomain({
       layout, onPoweroff, xmlFile: file, progress, signal: abort.signal, runAs,
       compile: (domainId, masterKey): Plan => {
-        const result = compile(text, { ...inputs.options, domainId, secrets: inputs.secretsFor(masterKey), startPaused: paused, allocatePort: hostPortAllocator(), nowEpochSeconds: Math.floor(Date.now() / 1000) });
+        const result = compile(text, { ...inputs.options, document, domainId, secrets: inputs.secretsFor(masterKey), startPaused: paused, allocatePort: hostPortAllocator(), nowEpochSeconds: Math.floor(Date.now() / 1000) });
         if (printDiagnostics(file, result.diagnostics, text) || !result.plan) throw new CompileFailed();
         printTaint(file, result.plan);
         return result.plan;
