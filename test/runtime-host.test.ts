@@ -98,13 +98,17 @@ suite('runtime host resources with the real QEMU', () => {
     const tapDev = `qdct${process.pid % 10000}`;
     const links = (): { ifname: string; address?: string; master?: string; flags?: string[] }[] => JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' }));
     const made = spawnSync('ip', ['link', 'add', bridge, 'type', 'bridge']).status === 0;
+    // taps need /dev/net/tun too, which a container may lack
+    const probeTap = `qdcp${process.pid % 10000}`;
+    const tapsWork = made && spawnSync('ip', ['tuntap', 'add', 'dev', probeTap, 'mode', 'tap']).status === 0;
+    if (tapsWork) spawnSync('ip', ['link', 'del', probeTap]);
     const devices = `<interface type='bridge'><mac address='52:54:00:aa:bb:cc'/><source bridge='${bridge}'/><model type='e1000'/></interface>
 <interface type='ethernet'><mac address='52:54:00:aa:bb:cd'/><target dev='${tapDev}'/><model type='rtl8139'/></interface>`;
     try {
-      if (!made) {
-        // no CAP_NET_ADMIN here: qdc must still refuse cleanly
+      if (!tapsWork) {
+        // no CAP_NET_ADMIN or no /dev/net/tun here: qdc must still refuse or fail cleanly
         const e = await refusal(start('taps', { devices }));
-        expect(e.message).toMatch(/no bridge|needs root/);
+        expect(e.message).toMatch(/no bridge|needs root|ip tuntap add .* failed/);
         expectNoTraces('taps');
         return;
       }
