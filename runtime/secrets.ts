@@ -105,10 +105,10 @@ export class SecretStore {
   }
 
   /** The value, or undefined when the secret has none (or there is no such secret). */
-  value(ref: SecretLookup): Uint8Array | undefined {
+  value(ref: SecretLookup, defs: SecretDef[] = this.list()): Uint8Array | undefined {
     const def = ref.uuid !== undefined
-      ? this.list().find((d) => d.uuid === ref.uuid!.toLowerCase())
-      : this.list().find((d) => d.usageType === ref.usageType && d.usageId === ref.usageId);
+      ? defs.find((d) => d.uuid === ref.uuid!.toLowerCase())
+      : defs.find((d) => d.usageType === ref.usageType && d.usageId === ref.usageId);
     if (!def) return undefined;
     try { return Buffer.from(readFileSync(this.file(def.uuid, 'base64'), 'utf8').trim(), 'base64'); } catch { return undefined; }
   }
@@ -125,8 +125,9 @@ export class SecretStore {
 /** The compiler's view of the store for one start: values encrypted with `masterKey` (the
  *  32 bytes the runtime writes to master-key.aes), a fresh IV each. */
 export function secretProvider(store: SecretStore, masterKey: Uint8Array): SecretProvider {
+  let defs: SecretDef[] | undefined; // the definitions are read once per compilation, when first needed
   return {
-    value: (ref) => store.value(ref),
+    value: (ref) => store.value(ref, defs ??= store.list()),
     encrypt: (plain) => {
       const iv = randomBytes(16);
       const c = createCipheriv('aes-256-cbc', masterKey, iv);

@@ -8,6 +8,7 @@ export { formatArgs, formatJson, formatPlan } from './format/format.js';
 export { formatDiagnostic, type Diagnostic, type Range, type Position } from './diagnostics.js';
 export type { Plan, QmpStep, ConsoleEndpoint, PassedFd, PlanFile, PlanHelper, SwtpmHelper, VirtiofsdHelper } from './plan/plan.js';
 export type { Domain } from './model/domain.js';
+export { secretUsageType } from './model/devices/disk.js';
 export { parseXml, type XmlDocument } from './xml/parse.js';
 export { plannedDevices, type PlannedDevice } from './plan/devices.js';
 export { CAPABILITY_NAMES, KNOWN_CAPABILITIES, type CapabilityName } from './caps/capability-names.js';

@@ -3,7 +3,7 @@
 // everywhere else. Works on half-typed documents through the tolerant scanner.
 import { CompletionItemKind, CompletionItemTag, type CompletionItem } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { CAPABILITY_NAMES, type QemuCaps } from '../../compiler/src/index.js';
+import { CAPABILITY_NAMES, secretUsageType, type QemuCaps } from '../../compiler/src/index.js';
 import type { DocumentAnalysis } from './analysis.js';
 import { DEPRECATION_BEHAVIORS, OVERRIDE_TYPES, QEMU_ENV_VARS, overrideTypeFor } from './qemu-knowledge.js';
 import { contextAt, scanTags, type CursorContext } from './xml-scan.js';
@@ -24,14 +24,11 @@ export function complete(doc: TextDocument, offset: number, a: DocumentAnalysis,
   return grammar ? grammar.complete(doc, offset, ctx) : [];
 }
 
-/** libvirt's secret usage types by the <secret type> a disk names them with. */
-const SECRET_USAGE: Record<string, string> = { passphrase: 'volume', ceph: 'ceph', iscsi: 'iscsi' };
-
 /** Values only the host knows: its secrets and bridges (the grammar says "any text"). */
 function hostValueCompletion(ctx: Extract<CursorContext, { kind: 'attribute-value' }>, host: HostKnowledge): CompletionItem[] | undefined {
   if (ctx.element === 'secret' && (ctx.attribute === 'uuid' || ctx.attribute === 'usage')) {
     const type = ctx.tag.attrs.find((x) => x.name === 'type')?.value;
-    const usage = type ? SECRET_USAGE[type] ?? type : undefined;
+    const usage = type ? secretUsageType(type) : undefined;
     return host.secrets().filter((d) => !usage || d.usageType === usage).flatMap((d) => {
       const label = ctx.attribute === 'uuid' ? d.uuid : d.usageId;
       if (!label) return [];

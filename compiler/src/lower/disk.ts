@@ -2,7 +2,7 @@
 // (backing images first), an optional copy-on-read filter, then the guest-visible
 // `-device` for the disk's bus — the way libvirt 9.0 does it with a blockdev-capable QEMU.
 import type { Controller } from '../model/devices/controller.js';
-import type { CacheMode, Disk, DiskBus, SecretRef, StorageSource } from '../model/devices/disk.js';
+import { secretUsageType, type CacheMode, type Disk, type DiskBus, type SecretRef, type StorageSource } from '../model/devices/disk.js';
 import { devicesOf } from '../model/devices/index.js';
 import type { LowerContext } from './context.js';
 import { findController } from './controller.js';
@@ -403,14 +403,11 @@ function lowerVhostUserDisk(ctx: LowerContext, disk: Disk): void {
   ctx.device(props);
 }
 
-/** libvirt's secret usage types by the <secret type> disks name them with. */
-const SECRET_USAGE: Record<string, string> = { passphrase: 'volume', ceph: 'ceph', iscsi: 'iscsi' };
-
 /** A `secret` object holding a libvirt secret, encrypted with the domain's master key. */
 function secretObject(ctx: LowerContext, ref: SecretRef, id: string, what: string): string {
   const secrets = ctx.opts.secrets;
   if (!secrets) ctx.unsupported(what, ref.range, 'no secrets were given to the compiler');
-  const usageType = SECRET_USAGE[ref.type] ?? ref.type;
+  const usageType = secretUsageType(ref.type);
   const value = secrets!.value(ref.uuid !== undefined ? { uuid: ref.uuid, usageType } : { usageType, usageId: ref.usage });
   if (!value) {
     const name = ref.uuid !== undefined ? `uuid ${ref.uuid}` : `usage ${usageType} '${ref.usage}'`;

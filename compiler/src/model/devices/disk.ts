@@ -28,6 +28,11 @@ export interface DiskHost {
 /** A libvirt secret named by uuid or by usage (`<secret type='ceph|iscsi|passphrase|…'>`). */
 export interface SecretRef { type: string; uuid?: string; usage?: string; range: Range }
 
+/** libvirt's secret usage type for the <secret type> a disk names a secret with. */
+export function secretUsageType(type: string): string {
+  return type === 'passphrase' ? 'volume' : type;
+}
+
 /** One image of a disk's chain: the disk's own <source> or a <backingStore>. */
 export interface StorageSource {
   type: DiskType;
