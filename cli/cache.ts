@@ -5,16 +5,10 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { atomicWrite } from '../runtime/atomic-write.js';
+import { cacheKey } from '../runtime/cache-key.js';
 
 export function qdcCacheDir(): string {
   return process.env.QDC_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'qdc');
-}
-
-/** A short, stable, non-cryptographic key for a string (FNV-1a, 64 bits as hex). */
-export function cacheKey(text: string): string {
-  let h = 0xcbf29ce484222325n;
-  for (let i = 0; i < text.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n);
-  return h.toString(16).padStart(16, '0');
 }
 
 /** The cached value derived from `source` (checked against its size and mtime), or `build()`

@@ -6,7 +6,7 @@ import {
   CapsParseError, capsFromJson, capsToJson, defaultDriverConfig, driverConfigFrom, parseConfText, parseQemuCaps,
   type CompileOptions, type Diagnostic, type DriverConfig, type QemuCaps,
 } from '../compiler/src/index.js';
-import { randomBytes } from 'node:crypto';
+import { randomKey } from '../runtime/random.js';
 import { readFirmwareDescriptors } from '../runtime/firmware-descriptors.js';
 import { SecretStore, secretProvider, secretsDir } from '../runtime/secrets.js';
 import { resolveRoot, type RootLayout } from '../runtime/root.js';
@@ -100,7 +100,7 @@ export function compileInputs(o: { root?: string; capsFile?: string; qemuConf?: 
       monitorFd: o.monitorFd ?? 3, startPaused: o.paused,
       // read only for a domain with <os firmware='…'>
       firmware: () => readFirmwareDescriptors().descriptors,
-      secrets: secretsFor(randomBytes(32)),
+      secrets: secretsFor(randomKey(32)),
     },
   };
 }

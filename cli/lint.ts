@@ -2,7 +2,6 @@
 //  [--format text|json|github|sarif]`: grammar validation plus libvirt's semantic rules
 // (and, with --compile, the compiler's own checks). Exit 0 clean, 1 findings, 2 usage or
 // I/O error. Every file is reported on; none can stop the run.
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
@@ -13,6 +12,7 @@ import { deserializeSchema, SCHEMA_FORMAT, serializeSchema } from '../compiler/s
 import { parseXml, type XmlDocument } from '../compiler/src/xml/parse.js';
 import { parseArgs, str, UsageError } from './args.js';
 import { qdcCacheDir } from './cache.js';
+import { cacheKey } from '../runtime/cache-key.js';
 import { atomicWrite } from '../runtime/atomic-write.js';
 
 export const LINT_USAGE = `usage: qdc lint FILE|DIR|GLOB… [options]
@@ -59,7 +59,7 @@ export function loadSchemaCached(entryPath: string, useCache: boolean, withState
   const read = (f: string): string => readFileSync(f, 'utf8');
   if (!useCache) return loadSchema(entry, read);
   const dir = qdcCacheDir();
-  const key = createHash('sha256').update(`${SCHEMA_FORMAT}\0${entry}`).digest('hex').slice(0, 24);
+  const key = cacheKey(`${SCHEMA_FORMAT}\0${entry}`);
   const files = { grammar: join(dir, `grammar-${key}.json`), states: join(dir, `states-${key}.json`) };
   const stamp = (f: string): string => { const st = statSync(f); return `${st.size}:${st.mtimeMs}`; };
   const readCache = (file: string): Schema | undefined => {

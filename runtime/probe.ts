@@ -3,7 +3,7 @@
 // compiler reads. The requests are pipelined over stdio in one batch (one round trip), and
 // the KVM and TCG views are probed by two processes in parallel.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { cacheKey } from './cache-key.js';
 import { accessSync, constants, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { capsFromJson, capsToJson, parseQemuCaps, type QemuCaps } from '../compiler/src/index.js';
@@ -175,7 +175,7 @@ const CACHE_FORMAT = 'f2';
 export function capsCacheFile(cacheDir: string, emulator: string): { file: string; dir: string; prefix: string; mtimeSeconds: number } {
   let st;
   try { st = statSync(emulator); } catch { throw missingEmulatorError(emulator); }
-  const prefix = createHash('sha256').update(emulator).digest('hex').slice(0, 16);
+  const prefix = cacheKey(emulator);
   const dir = join(cacheDir, 'capabilities');
   return { dir, prefix, file: join(dir, `${prefix}-${st.size}-${Math.floor(st.mtimeMs)}-${CACHE_FORMAT}.xml`), mtimeSeconds: Math.floor(st.mtimeMs / 1000) };
 }

@@ -3,7 +3,7 @@
 // run the plan's QMP steps, then `cont`. Any failure undoes everything it did, so a failed
 // start leaves no process, socket, pid file or record behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomKey } from './random.js';
 import { accessSync, chownSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConsoleEndpoint, Plan } from '../compiler/src/index.js';
@@ -66,7 +66,7 @@ export async function startDomain(req: StartRequest): Promise<Started> {
   ensureRoot(layout);
   const store = stateStore(layout);
   const id = store.nextId();
-  const masterKey = randomBytes(32);
+  const masterKey = randomKey(32);
   const plan = req.compile(id, masterKey);
   const name = plan.domain.name;
   req.progress?.('compiled', `${name} (id ${id})`);

@@ -3,12 +3,14 @@
 // UUID.base64 (the value) — under ROOT/etc/secrets (embedded) or
 // $XDG_CONFIG_HOME/libvirt/secrets (session). Values reach QEMU only encrypted with the
 // domain's master key (secretProvider); they are never on a command line in clear.
-import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseXml, type SecretLookup, type SecretProvider } from '../compiler/src/index.js';
 import type { RootLayout } from './root.js';
 import { atomicWrite } from './atomic-write.js';
+
+// node:crypto is loaded when a secret is used, not by every command that imports this module
+const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
 
 /** What each usage type calls the thing it names (libvirt's secret XML). */
 const USAGE_ELEMENT: Record<string, string> = { volume: 'volume', ceph: 'name', iscsi: 'target', tls: 'name', vtpm: 'name' };
@@ -89,7 +91,7 @@ export class SecretStore {
    *  secret with the same usage is refused, as libvirt does. */
   define(text: string, file?: string): { def: SecretDef; created: boolean } {
     const def = parseSecretXml(text, file);
-    if (!def.uuid) def.uuid = randomUUID();
+    if (!def.uuid) def.uuid = crypto().randomUUID();
     const existing = this.list();
     const clash = existing.find((d) => d.uuid !== def.uuid && d.usageType && d.usageType === def.usageType && d.usageId === def.usageId);
     if (clash) throw new SecretError(`secret ${clash.uuid} already has usage ${def.usageType} '${def.usageId}'`);
@@ -129,8 +131,8 @@ export function secretProvider(store: SecretStore, masterKey: Uint8Array): Secre
   return {
     value: (ref) => store.value(ref, defs ??= store.list()),
     encrypt: (plain) => {
-      const iv = randomBytes(16);
-      const c = createCipheriv('aes-256-cbc', masterKey, iv);
+      const iv = crypto().randomBytes(16);
+      const c = crypto().createCipheriv('aes-256-cbc', masterKey, iv);
       return { data: Buffer.concat([c.update(plain), c.final()]).toString('base64'), iv: iv.toString('base64') };
     },
   };
