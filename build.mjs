@@ -1,7 +1,7 @@
 // Bundles the qdc CLI (one CommonJS file: the fastest start-up for a short-lived process),
 // the compiler library for benchmarks, and, when present, the language server and extension.
 import { build } from 'esbuild';
-import { existsSync, chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // QDC_OUTDIR lets parallel work build private copies without touching dist/.
@@ -13,7 +13,7 @@ mkdirSync(outdir, { recursive: true });
 writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
 await build({ ...common, entryPoints: ['cli/main.ts'], outfile: join(outdir, 'qdc-main.js'), format: 'cjs' });
 // dist/qdc.js is a small launcher that runs qdc-main.js through V8's code cache
-copyFileSync('cli/launcher/qdc-launcher.cjs', join(outdir, 'qdc.js'));
+await build({ ...common, minify: false, entryPoints: ['cli/launcher/qdc-launcher.cjs'], outfile: join(outdir, 'qdc.js'), format: 'cjs' });
 chmodSync(join(outdir, 'qdc.js'), 0o755);
 await build({ ...common, entryPoints: ['compiler/src/index.ts'], outfile: join(outdir, 'compiler.js'), format: 'cjs' });
 // the language server is its own bundle, loaded by `qdc lsp` only, so other commands start lean

@@ -13,6 +13,7 @@ import { parseXml, type XmlDocument } from '../compiler/src/xml/parse.js';
 import { parseArgs, str, UsageError } from './args.js';
 import { qdcCacheDir } from './cache.js';
 import { cacheKey } from '../runtime/cache-key.js';
+import { embeddedGrammarDir } from './standalone.js';
 import { atomicWrite } from '../runtime/atomic-write.js';
 
 export const LINT_USAGE = `usage: qdc lint FILE|DIR|GLOB… [options]
@@ -36,11 +37,13 @@ export interface Finding {
   message: string;
 }
 
-/** Where our grammars are when no --schema-dir is given: next to the installed bundle
- * (dist/../grammars) or in the working tree. */
+/** Where our grammars are when no --schema-dir is given: inside the standalone executable,
+ * next to the installed bundle (dist/../grammars) or in the working tree. */
 export function defaultSchemaDir(): string | undefined {
   const candidates: string[] = [];
   if (process.env.QDC_SCHEMA_DIR) candidates.push(process.env.QDC_SCHEMA_DIR);
+  const embedded = embeddedGrammarDir();
+  if (embedded) candidates.push(embedded);
   if (typeof __dirname !== 'undefined') candidates.push(join(__dirname, '..', 'grammars'), join(__dirname, 'grammars'));
   if (process.argv[1]) candidates.push(join(dirname(resolve(process.argv[1])), '..', 'grammars'));
   candidates.push(resolve('grammars'));

@@ -40,7 +40,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(HELP + '\n'); return cmd ? 0 : 2; }
-  if (cmd === '--version') { process.stdout.write('qdc 0.1.0\n'); return 0; }
+  if (cmd === '--version') { process.stdout.write(`qdc 0.1.0 (node ${process.version})\n`); return 0; }
   const load = COMMANDS[cmd];
   if (!load) { process.stderr.write(`qdc: unknown command '${cmd}'\n\n${HELP}\n`); return 2; }
   try {

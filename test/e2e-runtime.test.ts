@@ -451,9 +451,26 @@ suite.concurrent('runtime with the real QEMU', () => {
     try {
       copyFileSync(resolve(process.env.QDC_SEA_BIN!), join(dir, 'qdc'));
       execFileSync('chmod', ['+x', join(dir, 'qdc')]);
-      const r = spawnSync(join(dir, 'qdc'), ['run', domain('sea'), '--root', dir, '--console'], { cwd: dir, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: dir }, timeout: 30_000 });
+      const env = { PATH: '/usr/bin:/bin', HOME: dir };
+      const r = spawnSync(join(dir, 'qdc'), ['run', domain('sea'), '--root', dir, '--console'], { cwd: dir, encoding: 'utf8', env, timeout: 30_000 });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain(LINE);
+      // the grammars travel inside the executable
+      writeFileSync(join(dir, 'bad.xml'), "<domain type='qemu'><name>b</name><memory>1</memory><os><type>hvm</type></os><on_crash>explode</on_crash></domain>\n");
+      const lint = spawnSync(join(dir, 'qdc'), ['lint', 'bad.xml'], { cwd: dir, encoding: 'utf8', env, timeout: 30_000 });
+      expect(lint.status, lint.stderr).toBe(1);
+      expect(lint.stdout).toMatch(/^bad\.xml:1:\d+: error\[schema-text\]: content of <on_crash> must be one of destroy, /m);
+      // and so does the language server
+      const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
+      const lsp = spawn(join(dir, 'qdc'), ['lsp', '--stdio'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'inherit'] });
+      const reply = await new Promise<string>((done) => {
+        let out = '';
+        const timer = setTimeout(() => done(out), 10_000);
+        lsp.stdout!.on('data', (d: Buffer) => { out += d; if (out.includes('"capabilities"')) { clearTimeout(timer); done(out); } });
+        lsp.stdin!.write(`Content-Length: ${Buffer.byteLength(init)}\r\n\r\n${init}`);
+      });
+      lsp.kill();
+      expect(reply).toMatch(/"completionProvider"/);
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });

@@ -1,0 +1,71 @@
+// Runs a CommonJS bundle through V8's code cache. Compiling the bundle is a large part of a
+// short command's start-up; the cache (in $QDC_CACHE_DIR, else $XDG_CACHE_HOME/qdc, keyed by
+// node version and what the bundle came from) skips it on every later run. There is one cache
+// per command: a cache holds the functions its first run compiled, and `run` uses other
+// functions than `lint`. Used by dist/qdc.js (bundle on disk) and by the standalone
+// executable (bundle embedded as an asset).
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const Module = require('node:module');
+
+/** FNV-1a: loading node:crypto here would cost more than the cache saves. */
+function shortHash(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * @param {{ filename: string, source: string, origin: string, stamp: string, dirname: string, command?: string }} b
+ *   filename: the bundle's name in stack traces; origin: where it was installed (one cache
+ *   entry per origin, replaced when `stamp` changes); dirname: the bundle's __dirname.
+ * @returns {unknown} the bundle's module.exports
+ */
+function runCached(b) {
+  let cacheFile;
+  let cachedData;
+  if (!process.env.QDC_NO_CODE_CACHE) {
+    try {
+      const home = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
+      const arg = b.command ?? process.argv[2] ?? '';
+      const command = /^[a-z][a-z-]{0,15}$/.test(arg) ? arg : 'other';
+      cacheFile = path.join(process.env.QDC_CACHE_DIR || path.join(home, 'qdc'), `code-${shortHash(b.origin)}-${command}-${process.version}-${b.stamp}.bin`);
+      cachedData = fs.readFileSync(cacheFile);
+    } catch { /* no cache yet */ }
+  }
+  const script = new vm.Script(Module.wrap(b.source), { filename: b.filename, cachedData, importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) {
+    // written once the command ran, so the functions it compiled lazily are in the cache too;
+    // not after a usage error (exit 2) or a crash, which ran little of the command
+    process.once('exit', (code) => {
+      if (code !== 0 && code !== 1) return;
+      try {
+        fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+        const tmp = `${cacheFile}.${process.pid}`;
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, cacheFile);
+        const dir = path.dirname(cacheFile);
+        // older caches of this bundle and command (other versions, other node)
+        const prefix = path.basename(cacheFile).split('-').slice(0, 3).join('-') + '-';
+        for (const f of fs.readdirSync(dir)) {
+          if (f.startsWith(prefix) && f !== path.basename(cacheFile)) fs.rmSync(path.join(dir, f), { force: true });
+        }
+      } catch { /* a cache that cannot be written only costs time */ }
+    });
+  }
+  const mod = new Module(b.filename, module);
+  mod.filename = b.filename;
+  mod.paths = Module._nodeModulePaths(b.dirname);
+  script.runInThisContext().call(mod.exports, mod.exports, (id) => mod.require(id), mod, b.filename, b.dirname);
+  return mod.exports;
+}
+
+/** The stamp of an installed file: its size and mtime. */
+function fileStamp(file) {
+  const st = fs.statSync(file);
+  return `${st.size}-${Math.floor(st.mtimeMs)}`;
+}
+
+module.exports = { runCached, fileStamp };
