@@ -58,19 +58,28 @@ function runtimeNode() {
 }
 
 // SEA runs CommonJS with only built-in modules available: everything is bundled.
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'warning' };
+// charset ascii: the entry decodes the embedded bundles as Latin-1
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', charset: 'ascii', minify: !process.env.QDC_NO_MINIFY, legalComments: 'none', logLevel: 'warning' };
 const main = join(work, 'sea-main.cjs');
 await build({ ...common, minify: false, entryPoints: ['cli/launcher/sea-main.cjs'], outfile: main });
 await build({ ...common, entryPoints: ['cli/main.ts'], outfile: join(work, 'qdc-main.js') });
 await build({ ...common, entryPoints: ['server/src/main.ts'], outfile: join(work, 'server.js') });
+for (const f of ['qdc-main.js', 'server.js']) {
+  if (/[^\x00-\x7f]/.test(readFileSync(join(work, f), 'latin1'))) throw new Error(`build:bin: ${f} is not ASCII`);
+}
 const assets = { 'qdc-main.js': join(work, 'qdc-main.js'), 'server.js': join(work, 'server.js') };
 for (const f of readdirSync('grammars')) if (f.endsWith('.rng')) assets[`grammars/${f}`] = resolve('grammars', f);
 
-const node = runtimeNode();
+// The executable is the runtime without its debugging symbols: a third smaller, and it
+// starts 1.5-3 ms sooner (fewer pages to map). Without binutils' strip it is used as is.
+const node = join(work, 'node');
+copyFileSync(runtimeNode(), node);
+chmodSync(node, 0o755);
+if (spawnSync('strip', [node], { stdio: 'ignore' }).status !== 0) process.stderr.write('build:bin: strip failed or is missing; the runtime keeps its symbols\n');
 const bin = join(outdir, 'qdc');
 rmSync(bin, { force: true });
 const config = join(work, 'sea-config.json');
-const seaConfig = { main, disableExperimentalSEAWarning: true, useCodeCache: true, assets };
+const seaConfig = { main, disableExperimentalSEAWarning: true, useCodeCache: true, assets, execArgv: ['--min-semi-space-size=8'] };
 const nodeHelp = execFileSync(node, ['--help'], { encoding: 'utf8' });
 if (nodeHelp.includes('--build-sea')) {
   // Node >= 25.5 writes the executable itself
@@ -85,10 +94,10 @@ if (nodeHelp.includes('--build-sea')) {
   writeFileSync(config, JSON.stringify({ ...seaConfig, output: blob }));
   execFileSync(node, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   copyFileSync(node, bin);
-  chmodSync(bin, 0o755);
   execFileSync(process.execPath, [resolve('node_modules/postject/dist/cli.js'), bin, 'NODE_SEA_BLOB', blob,
     '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 chmodSync(bin, 0o755);
+const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
 rmSync(work, { recursive: true, force: true });
-process.stdout.write(`${bin} (node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()})\n`);
+process.stdout.write(`${bin} (node ${version})\n`);

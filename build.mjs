@@ -6,7 +6,8 @@ import { join } from 'node:path';
 
 // QDC_OUTDIR lets parallel work build private copies without touching dist/.
 const outdir = process.env.QDC_OUTDIR ?? 'dist';
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: false, logLevel: 'warning', legalComments: 'none', minify: !process.env.QDC_NO_MINIFY };
+// charset ascii (esbuild's default, stated): the launchers decode the bundles as Latin-1
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: false, logLevel: 'warning', legalComments: 'none', charset: 'ascii', minify: !process.env.QDC_NO_MINIFY };
 
 mkdirSync(outdir, { recursive: true });
 // dist/ holds CommonJS bundles although the package itself is an ES module package

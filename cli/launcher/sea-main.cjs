@@ -7,12 +7,15 @@ const sea = require('node:sea');
 const { runCached, fileStamp } = require('./run-cached.cjs');
 
 const exe = process.execPath;
+// The bundles are ASCII (build-bin.mjs checks): decoding them as Latin-1 skips UTF-8
+// validation, and the raw asset is not copied first.
+const ascii = (name) => Buffer.from(sea.getRawAsset(name)).toString('latin1');
 const stamp = fileStamp(exe);
 // what the CLI asks of the executable (cli/bundle-host.ts)
 globalThis.qdcStandalone = {
   stamp,
   /** runs an embedded bundle (e.g. 'server.js') and returns its exports */
-  load: (name, command) => runCached({ filename: path.join(path.dirname(exe), name), source: sea.getAsset(name, 'utf8'), origin: `${exe}:${name}`, stamp, dirname: path.dirname(exe), command }),
+  load: (name, command) => runCached({ filename: path.join(path.dirname(exe), name), source: ascii(name), origin: `${exe}:${name}`, stamp, dirname: path.dirname(exe), command }),
   assetNames: () => sea.getAssetKeys(),
   asset: (name) => sea.getAsset(name, 'utf8'),
 };
