@@ -2,7 +2,7 @@
 // the log and consoles are. With --console, stay attached to the guest's console until it
 // powers off (then apply <on_poweroff>) or Ctrl-C (which stops the guest cleanly).
 import { compile, parseDomain, parseXml, type Plan } from '../compiler/src/index.js';
-import { openConsole, primaryConsole, type ConsoleLink } from '../runtime/console.js';
+import { openConsole, preparePtyConsole, primaryConsole, type ConsoleLink } from '../runtime/console.js';
 import { resolveRunAs } from '../runtime/credentials.js';
 import { applyPoweroff, domainStatus, quitDomain } from '../runtime/lifecycle.js';
 import { startDomain, stateStore, type StartStage } from '../runtime/process.js';
@@ -48,6 +48,7 @@ export async function runRun(argv: string[]): Promise<number> {
   // perf_hooks, a visible part of the launch).
   const progress = (stage: StartStage, detail: string): void => {
     if (tty) process.stderr.write(`  ${STAGE_TEXT[stage].padEnd(10)} ${detail}  (${Math.round(process.uptime() * 1000)} ms)\n`);
+    if (stage === 'spawned' && attach) preparePtyConsole();
   };
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
@@ -109,7 +110,10 @@ async function followConsole(rec: DomainRecord, link: ConsoleLink, signal: Abort
   let code = 0;
   try {
     for (;;) {
-      // The monitor is polled with short connections so other qdc commands can use it meanwhile.
+      // The monitor is polled with short connections so other qdc commands can use it
+      // meanwhile; not at once: the guest has just been started, and a monitor connection
+      // takes QEMU's main loop (and its lock) from a booting guest.
+      await Promise.race([new Promise((r) => setTimeout(r, ended ? 20 : 100)), abortWait]);
       const st = await domainStatus(rec);
       if (!st.alive) { process.stderr.write(`\nqdc run: QEMU exited; see ${rec.log}\n`); store.remove(rec); break; }
       if (st.status === 'shutdown') {
@@ -123,7 +127,6 @@ async function followConsole(rec: DomainRecord, link: ConsoleLink, signal: Abort
         code = 130;
         break;
       }
-      await Promise.race([new Promise((r) => setTimeout(r, ended ? 20 : 100)), abortWait]);
     }
   } finally {
     process.stdin.off('data', onInput);

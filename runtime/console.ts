@@ -34,11 +34,19 @@ function socketLink(sock: Socket): ConsoleLink {
   };
 }
 
+// node:tty is loaded when a pty is attached, not with the module: `qdc run` attaches only
+// after QEMU was spawned, and loading it costs a millisecond or two of the launch.
+const tty = (): typeof import('node:tty') => process.getBuiltinModule('node:tty');
+
+/** Loads what attaching to a pty console needs while the caller has nothing else to do
+ * (`qdc run --console`, while QEMU initialises), rather than between QEMU's start and `cont`. */
+export function preparePtyConsole(): void {
+  tty();
+}
+
 /** A pty slave: read through a tty stream (Node will not wrap a tty fd in a socket); write with write(2). */
 function ptyLink(fd: number): ConsoleLink {
-  // node:tty is loaded here, not with the module: `qdc run` reaches this only after QEMU
-  // was spawned, and loading it costs a couple of milliseconds of the launch
-  const stream = new (process.getBuiltinModule('node:tty') as typeof import('node:tty')).ReadStream(fd);
+  const stream = new (tty()).ReadStream(fd);
   let ended = false;
   const ends: (() => void)[] = [];
   const end = (): void => { if (!ended) { ended = true; for (const f of ends) f(); } };

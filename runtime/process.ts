@@ -153,17 +153,22 @@ export async function startDomain(req: StartRequest): Promise<Started> {
 
     qmp = await race(QmpClient.connect(monitorFd.path, { timeoutMs }));
     let status: RunState = 'prelaunch';
-    // qmp_capabilities first (nothing else is accepted before it); then the plan's steps up to
-    // `cont` are sent together with query-chardev: QEMU answers in order, and pipelining saves
-    // a round trip per step on the way to a running guest.
+    // The plan's steps up to `cont` (qmp_capabilities first) go out together with
+    // query-chardev: QEMU dispatches them one by one in order, each after the one before has
+    // run, so qmp_capabilities has left negotiation mode when the next is dispatched, and
+    // pipelining saves a round trip per step on the way to a running guest. They are sent
+    // while QEMU is still initialising (its greeting comes first); the answers come when it
+    // is done.
     const steps = [...plan.qmp];
-    const first = steps.shift();
-    if (first) await race(qmp.executeRaw(first.execute, first.arguments, { timeoutMs }));
-    req.progress?.('qmp-ready', monitorFd.path);
     const contAt = steps.findIndex((s) => s.execute === 'cont');
     const before = contAt < 0 ? steps : steps.slice(0, contAt);
-    const replies = Promise.all(before.map((s) => qmp!.executeRaw(s.execute, s.arguments, { timeoutMs })));
+    const replies = Promise.all(before.map((s, i) => {
+      const reply = qmp!.executeRaw(s.execute, s.arguments, { timeoutMs });
+      if (i === 0) reply.then(() => req.progress?.('qmp-ready', monitorFd.path), () => { /* reported through replies */ });
+      return reply;
+    }));
     const chardevs = qmp.execute('query-chardev', undefined, { timeoutMs });
+    chardevs.catch(() => { /* reported through the race below */ });
     (await race(replies)).forEach((r, i) => { if (before[i]!.execute === 'query-status') status = (r as { status: RunState }).status; });
     record.consoles = resolveConsoles(record.consoles, await race(chardevs));
     await req.beforeCont?.(record);
