@@ -79,8 +79,8 @@ const lintArgs = ['lint', '--schema-dir', schemaDir, '--format', 'json'];
 const forms = [{ name: `node ${process.version} dist/qdc.js`, cmd: process.execPath, pre: [join(dist, 'qdc.js')] }];
 const standalone = join(dist, 'bin/qdc');
 if (existsSync(standalone)) {
-  const v = spawnSync(standalone, ['-p', 'process.version'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
-  forms.push({ name: `standalone dist/bin/qdc (node ${v.stdout.trim() || '?'})`, cmd: standalone, pre: [] });
+  const v = spawnSync(standalone, ['--version'], { encoding: 'utf8' }).stdout.trim().replace(/^qdc \S+ /, '');
+  forms.push({ name: `standalone dist/bin/qdc ${v}`, cmd: standalone, pre: [] });
 }
 const xmllint = spawnSync('sh', ['-c', 'command -v xmllint'], { encoding: 'utf8' }).stdout.trim();
 const xargs = (fs) => ['--noout', '--relaxng', join(schemaDir, 'domain.rng'), ...fs];
