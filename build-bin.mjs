@@ -69,6 +69,8 @@ for (const f of ['qdc-main.js', 'server.js']) {
 }
 const assets = { 'qdc-main.js': join(work, 'qdc-main.js'), 'server.js': join(work, 'server.js') };
 for (const f of readdirSync('grammars')) if (f.endsWith('.rng')) assets[`grammars/${f}`] = resolve('grammars', f);
+writeFileSync(join(work, 'assets.json'), JSON.stringify(Object.keys(assets)));
+assets['assets.json'] = join(work, 'assets.json');
 
 // The executable is the runtime without its debugging symbols: a third smaller, and it
 // starts 1.5-3 ms sooner (fewer pages to map). Without binutils' strip it is used as is.

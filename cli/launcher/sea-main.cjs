@@ -16,7 +16,8 @@ globalThis.qdcStandalone = {
   stamp,
   /** runs an embedded bundle (e.g. 'server.js') and returns its exports */
   load: (name, command) => runCached({ filename: path.join(path.dirname(exe), name), source: ascii(name), origin: `${exe}:${name}`, stamp, dirname: path.dirname(exe), command }),
-  assetNames: () => sea.getAssetKeys(),
+  // the names are an asset too: sea.getAssetKeys() is younger than Node 20
+  assetNames: () => JSON.parse(ascii('assets.json')),
   asset: (name) => sea.getAsset(name, 'utf8'),
 };
 globalThis.qdcStandalone.load('qdc-main.js');
