@@ -58,10 +58,12 @@ function runtimeNode() {
 }
 
 // SEA runs CommonJS with only built-in modules available: everything is bundled.
-// charset ascii: the entry decodes the embedded bundles as Latin-1
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', charset: 'ascii', minify: !process.env.QDC_NO_MINIFY, legalComments: 'none', logLevel: 'warning' };
+// charset ascii: the entry decodes the embedded bundles as Latin-1. QDC_NO_MINIFY keeps
+// names for profiling; whitespace and comments (which may hold UTF-8) still go.
+const minify = process.env.QDC_NO_MINIFY ? { minifyWhitespace: true } : { minify: true };
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', charset: 'ascii', legalComments: 'none', logLevel: 'warning', ...minify };
 const main = join(work, 'sea-main.cjs');
-await build({ ...common, minify: false, entryPoints: ['cli/launcher/sea-main.cjs'], outfile: main });
+await build({ ...common, minify: false, minifyWhitespace: false, entryPoints: ['cli/launcher/sea-main.cjs'], outfile: main });
 await build({ ...common, entryPoints: ['cli/main.ts'], outfile: join(work, 'qdc-main.js') });
 await build({ ...common, entryPoints: ['server/src/main.ts'], outfile: join(work, 'server.js') });
 for (const f of ['qdc-main.js', 'server.js']) {
