@@ -83,7 +83,7 @@ if (spawnSync('strip', [node], { stdio: 'ignore' }).status !== 0) process.stderr
 const bin = join(outdir, 'qdc');
 rmSync(bin, { force: true });
 const config = join(work, 'sea-config.json');
-const seaConfig = { main, disableExperimentalSEAWarning: true, useCodeCache: true, assets, execArgv: ['--min-semi-space-size=8'] };
+const seaConfig = { main, disableExperimentalSEAWarning: true, useCodeCache: true, assets, execArgv: ['--min-semi-space-size=4', '--max-semi-space-size=4'] };
 const nodeHelp = execFileSync(node, ['--help'], { encoding: 'utf8' });
 if (nodeHelp.includes('--build-sea')) {
   // Node >= 25.5 writes the executable itself
