@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { assertAscii, bundleOptions, launcherOptions } from './build-common.mjs';
 
 const NODE_VERSION = '26.10.0';
 // npm's sha512 integrity of node-<os>-<cpu>@NODE_VERSION, checked before the binary is used
@@ -58,17 +59,11 @@ function runtimeNode() {
 }
 
 // SEA runs CommonJS with only built-in modules available: everything is bundled.
-// charset ascii: the entry decodes the embedded bundles as Latin-1. QDC_NO_MINIFY keeps
-// names for profiling; whitespace and comments (which may hold UTF-8) still go.
-const minify = process.env.QDC_NO_MINIFY ? { minifyWhitespace: true } : { minify: true };
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', charset: 'ascii', legalComments: 'none', logLevel: 'warning', ...minify };
 const main = join(work, 'sea-main.cjs');
-await build({ ...common, minify: false, minifyWhitespace: false, entryPoints: ['cli/launcher/sea-main.cjs'], outfile: main });
-await build({ ...common, entryPoints: ['cli/main.ts'], outfile: join(work, 'qdc-main.js') });
-await build({ ...common, entryPoints: ['server/src/main.ts'], outfile: join(work, 'server.js') });
-for (const f of ['qdc-main.js', 'server.js']) {
-  if (/[^\x00-\x7f]/.test(readFileSync(join(work, f), 'latin1'))) throw new Error(`build:bin: ${f} is not ASCII`);
-}
+await build({ ...launcherOptions, entryPoints: ['cli/launcher/sea-main.cjs'], outfile: main });
+await build({ ...bundleOptions, entryPoints: ['cli/main.ts'], outfile: join(work, 'qdc-main.js') });
+await build({ ...bundleOptions, entryPoints: ['server/src/main.ts'], outfile: join(work, 'server.js') });
+for (const f of ['qdc-main.js', 'server.js']) assertAscii(join(work, f));
 const assets = { 'qdc-main.js': join(work, 'qdc-main.js'), 'server.js': join(work, 'server.js') };
 for (const f of readdirSync('grammars')) if (f.endsWith('.rng')) assets[`grammars/${f}`] = resolve('grammars', f);
 writeFileSync(join(work, 'assets.json'), JSON.stringify(Object.keys(assets)));

@@ -1,24 +1,21 @@
 // Bundles the qdc CLI (one CommonJS file: the fastest start-up for a short-lived process),
 // the compiler library for benchmarks, and, when present, the language server and extension.
 import { build } from 'esbuild';
-import { existsSync, chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { assertAscii, bundleOptions, launcherOptions } from './build-common.mjs';
 import { join } from 'node:path';
 
 // QDC_OUTDIR lets parallel work build private copies without touching dist/.
 const outdir = process.env.QDC_OUTDIR ?? 'dist';
-// charset ascii (esbuild's default, stated): the launchers decode the bundles as Latin-1.
-// QDC_NO_MINIFY keeps names for profiling; whitespace and comments (which may hold UTF-8)
-// still go.
-const minify = process.env.QDC_NO_MINIFY ? { minifyWhitespace: true } : { minify: true };
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: false, logLevel: 'warning', legalComments: 'none', charset: 'ascii', ...minify };
+const common = bundleOptions;
 
 mkdirSync(outdir, { recursive: true });
 // dist/ holds CommonJS bundles although the package itself is an ES module package
 writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
 await build({ ...common, entryPoints: ['cli/main.ts'], outfile: join(outdir, 'qdc-main.js'), format: 'cjs' });
-if (/[^\x00-\x7f]/.test(readFileSync(join(outdir, 'qdc-main.js'), 'latin1'))) throw new Error('build: qdc-main.js is not ASCII');
+assertAscii(join(outdir, 'qdc-main.js'));
 // dist/qdc.js is a small launcher that runs qdc-main.js through V8's code cache
-await build({ ...common, minify: false, minifyWhitespace: false, entryPoints: ['cli/launcher/qdc-launcher.cjs'], outfile: join(outdir, 'qdc.js'), format: 'cjs' });
+await build({ ...launcherOptions, entryPoints: ['cli/launcher/qdc-launcher.cjs'], outfile: join(outdir, 'qdc.js') });
 chmodSync(join(outdir, 'qdc.js'), 0o755);
 await build({ ...common, entryPoints: ['compiler/src/index.ts'], outfile: join(outdir, 'compiler.js'), format: 'cjs' });
 // the language server is its own bundle, loaded by `qdc lsp` only, so other commands start lean

@@ -10,12 +10,8 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
-/** FNV-1a: loading node:crypto here would cost more than the cache saves. */
-function shortHash(text) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
-}
+// bundled in by esbuild: the same key as the other caches use, not node:crypto
+const { cacheKey } = require('../../runtime/cache-key.ts');
 
 /**
  * @param {{ filename: string, source: string, origin: string, stamp: string, dirname: string, command?: string }} b
@@ -38,7 +34,7 @@ function runCached(b) {
   if (!process.env.QDC_NO_CODE_CACHE) {
     try {
       const home = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
-      cacheFile = path.join(process.env.QDC_CACHE_DIR || path.join(home, 'qdc'), `code-${shortHash(b.origin)}-${command}-${process.version}-${b.stamp}.bin`);
+      cacheFile = path.join(process.env.QDC_CACHE_DIR || path.join(home, 'qdc'), `code-${cacheKey(b.origin).slice(0, 8)}-${command}-${process.version}-${b.stamp}.bin`);
       cachedData = fs.readFileSync(cacheFile);
     } catch { /* no cache yet */ }
   }

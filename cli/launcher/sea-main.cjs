@@ -11,7 +11,7 @@ const exe = process.execPath;
 // validation, and the raw asset is not copied first.
 const ascii = (name) => Buffer.from(sea.getRawAsset(name)).toString('latin1');
 const stamp = fileStamp(exe);
-// what the CLI asks of the executable (cli/bundle-host.ts)
+// what the CLI asks of the executable (cli/standalone.ts)
 globalThis.qdcStandalone = {
   stamp,
   /** runs an embedded bundle (e.g. 'server.js') and returns its exports */
