@@ -28,8 +28,6 @@ export async function runRun(argv: string[]): Promise<number> {
   if (p.positional.length !== 1) throw new UsageError(RUN_USAGE);
   const file = p.positional[0]!;
   const attach = p.options.has('console');
-  // A reader that goes away (`| head`) must not crash us mid-run and strand the guest.
-  if (attach) process.stdout.on('error', () => { /* guest output is dropped from here on */ });
   const paused = p.options.has('paused');
   const text = readText(file, 'domain XML');
   const document = parseXml(text); // once: emulator, on_poweroff and the compile read it
@@ -48,7 +46,12 @@ export async function runRun(argv: string[]): Promise<number> {
   // perf_hooks, a visible part of the launch).
   const progress = (stage: StartStage, detail: string): void => {
     if (tty) process.stderr.write(`  ${STAGE_TEXT[stage].padEnd(10)} ${detail}  (${Math.round(process.uptime() * 1000)} ms)\n`);
-    if (stage === 'spawned' && attach) preparePtyConsole();
+    // While QEMU initialises, qdc has nothing to do: what attaching needs is made ready then.
+    // A reader that goes away (`| head`) must not crash us mid-run and strand the guest.
+    if (stage === 'spawned' && attach) {
+      process.stdout.on('error', () => { /* guest output is dropped from here on */ });
+      preparePtyConsole();
+    }
   };
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();

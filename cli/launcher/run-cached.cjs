@@ -8,10 +8,12 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-const Module = require('node:module');
 
 // bundled in by esbuild: the same key as the other caches use, not node:crypto
 const { cacheKey } = require('../../runtime/cache-key.ts');
+
+// CommonJS's module wrapper (what Module.wrap gives)
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
 
 /**
  * @param {{ filename: string, source: string, origin: string, stamp: string, dirname: string, command?: string }} b
@@ -30,15 +32,18 @@ function runCached(b) {
   // on Node 26, 935 documents: 7% faster without it; 3,740: 3% slower). Without Maglev
   // (Node 20) it stays. The language server runs for hours and keeps it. Set before the
   // bundle is compiled, so that the code cache is made and checked under the same flags.
-  if (command !== 'lsp' && Number.parseInt(process.versions.v8, 10) >= 12) require('node:v8').setFlagsFromString('--no-opt');
+  // The standalone executable starts with --no-opt (build-bin.mjs): node:v8, which the flag
+  // is otherwise set through, loads node:stream with it, a visible part of a short command.
+  const noTurbofan = command !== 'lsp' && Number.parseInt(process.versions.v8, 10) >= 12;
+  if (noTurbofan !== process.execArgv.includes('--no-opt')) require('node:v8').setFlagsFromString(noTurbofan ? '--no-opt' : '--opt');
   if (!process.env.QDC_NO_CODE_CACHE) {
     try {
-      const home = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
+      const home = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || require('node:os').homedir(), '.cache');
       cacheFile = path.join(process.env.QDC_CACHE_DIR || path.join(home, 'qdc'), `code-${cacheKey(b.origin).slice(0, 8)}-${command}-${process.version}-${b.stamp}.bin`);
       cachedData = fs.readFileSync(cacheFile);
     } catch { /* no cache yet */ }
   }
-  const script = new vm.Script(Module.wrap(b.source), { filename: b.filename, cachedData, importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  const script = new vm.Script(WRAPPER[0] + b.source + WRAPPER[1], { filename: b.filename, cachedData, importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER });
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
     // written once the command ran, so the functions it compiled lazily are in the cache too;
     // not after a usage error (exit 2) or a crash, which ran little of the command
@@ -58,10 +63,11 @@ function runCached(b) {
       } catch { /* a cache that cannot be written only costs time */ }
     });
   }
-  const mod = new Module(b.filename, module);
-  mod.filename = b.filename;
-  mod.paths = Module._nodeModulePaths(b.dirname);
-  script.runInThisContext().call(mod.exports, mod.exports, (id) => mod.require(id), mod, b.filename, b.dirname);
+  // The bundles require node's built-in modules only (everything else is bundled in), which
+  // this file's own require loads, in the executable too; node:module is not loaded for them.
+  const mod = { exports: {}, filename: b.filename, id: b.filename, loaded: false };
+  script.runInThisContext().call(mod.exports, mod.exports, (id) => require(id), mod, b.filename, b.dirname);
+  mod.loaded = true;
   return mod.exports;
 }
 
