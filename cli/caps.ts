@@ -7,6 +7,7 @@ import { cachedCaps } from '../runtime/probe.js';
 import { ensureRoot } from '../runtime/root.js';
 import { parseArgs, str, UsageError } from './args.js';
 import { layoutFrom } from './root-option.js';
+import { writeStdout } from './stdout.js';
 
 export async function runCaps(argv: string[]): Promise<number> {
   const p = parseArgs(argv, { flags: ['host', 'refresh', 'time'], values: ['emulator', 'root', 'output'] });
@@ -23,7 +24,7 @@ export async function runCaps(argv: string[]): Promise<number> {
   const ms = performance.now() - t0;
   const out = str(p, 'output');
   const xml = r.xml();
-  if (out) writeFileSync(out, xml); else process.stdout.write(xml);
+  if (out) writeFileSync(out, xml); else writeStdout(xml);
   if (p.options.has('time') || out) {
     process.stderr.write(`qdc caps: ${r.probed ? `probed ${emulator} in ${Math.round(ms)} ms` : `cached (${Math.round(ms)} ms)`}: ${r.caps.flags.size} flags, ${r.caps.machines.length} machines; cache ${r.file}\n`);
   }

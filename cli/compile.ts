@@ -4,6 +4,7 @@ import { parseArgs, str, UsageError } from './args.js';
 import { compileInputs, readText } from './compile-inputs.js';
 import { layoutFrom } from './root-option.js';
 import { printDiagnostics, printTaint } from './report.js';
+import { writeStdout } from './stdout.js';
 
 export const COMPILE_USAGE = 'usage: qdc compile FILE.xml [--caps-file F] [--qemu-conf F] [--root DIR] [--format args|json|plan]';
 
@@ -25,6 +26,6 @@ export async function runCompile(argv: string[]): Promise<number> {
   if (failed || !result.plan) return 1;
   printTaint(file, result.plan);
   const out = format === 'args' ? formatArgs(result.plan) : format === 'json' ? formatJson(result.plan) : formatPlan(result.plan);
-  process.stdout.write(out);
+  writeStdout(out);
   return 0;
 }

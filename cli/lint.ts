@@ -15,6 +15,7 @@ import { qdcCacheDir } from './cache.js';
 import { cacheKey } from '../runtime/cache-key.js';
 import { embeddedGrammarDir } from './standalone.js';
 import { atomicWrite } from '../runtime/atomic-write.js';
+import { writeStdout } from './stdout.js';
 
 export const LINT_USAGE = `usage: qdc lint FILE|DIR|GLOB… [options]
   --schema-dir DIR   validate against the RELAX NG grammar DIR/${SCHEMA_ENTRY} (e.g. /usr/share/libvirt/schemas)
@@ -270,7 +271,7 @@ export async function runLint(argv: string[]): Promise<number> {
     if (diags.length) { sources.set(file, text); for (const d of diags) findings.push(toFinding(file, d)); }
   }
 
-  process.stdout.write(render(format, findings, files.length, sources));
+  writeStdout(render(format, findings, files.length, sources));
   saveSchemaStates(schema);
   return ioErrors ? 2 : findings.length ? 1 : 0;
 }

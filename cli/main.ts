@@ -4,6 +4,7 @@ import { UsageError } from './args.js';
 import { InputError } from './compile-inputs.js';
 import { RuntimeError } from '../runtime/errors.js';
 import { RootError } from '../runtime/root.js';
+import { writeStdout } from './stdout.js';
 
 const HELP = `qdc — domain XML to QEMU
 
@@ -40,7 +41,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(HELP + '\n'); return cmd ? 0 : 2; }
-  if (cmd === '--version') { process.stdout.write(`qdc 0.1.0 (node ${process.version})\n`); return 0; }
+  if (cmd === '--version') { writeStdout(`qdc 0.1.0 (node ${process.version})\n`); return 0; }
   const load = COMMANDS[cmd];
   if (!load) { process.stderr.write(`qdc: unknown command '${cmd}'\n\n${HELP}\n`); return 2; }
   try {

@@ -1,6 +1,6 @@
 // The dist/qdc.js launcher: V8's code cache per command, never in the way of the command.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -33,5 +33,17 @@ describe('launcher code cache', () => {
     expect(codeCaches()).toHaveLength(2);
     expect(statSync(file).size).toBeGreaterThan(1000);
     expect(readdirSync(cacheDir).some((f) => f.endsWith('.bin.tmp') || /\.bin\.\d+$/.test(f))).toBe(false);
+  });
+
+  it('writes a command\'s output straight to fd 1, and a reader that went away is no error', () => {
+    const compile = ['compile', 'fixtures/domains/hello.xml', '--caps-file', CAPS];
+    // to a file: the whole command line, as through a pipe
+    const file = join(cacheDir, 'out.txt');
+    const r = spawnSync('sh', ['-c', `"$0" "$@" > ${file}`, process.execPath, BIN, ...compile], { encoding: 'utf8', env: { ...process.env, QDC_CACHE_DIR: cacheDir } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(qdc(...compile).stdout);
+    // `| true`: the reader is gone before qdc writes (EPIPE); no stack trace, exit 0
+    const h = spawnSync('bash', ['-c', '"$0" "$@" | true; echo "exit ${PIPESTATUS[0]}" >&2', process.execPath, BIN, ...compile], { encoding: 'utf8', env: { ...process.env, QDC_CACHE_DIR: cacheDir } });
+    expect(h.stderr).toBe('exit 0\n');
   });
 });

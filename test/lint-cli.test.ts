@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runLint, STATES_MIN_DOCUMENTS } from '../cli/lint.js';
+import { commandOutput } from '../cli/stdout.js';
 
 let dir = '';
 let grammar = '';
@@ -27,7 +28,7 @@ beforeAll(() => {
 
 async function lint(...args: string[]): Promise<{ code: number; out: string }> {
   let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
+  const spy = vi.spyOn(commandOutput, 'write').mockImplementation((s: string) => { out += s; });
   try {
     const code = await runLint([...args, '--schema-dir', grammar]);
     return { code, out };
@@ -37,7 +38,7 @@ async function lint(...args: string[]): Promise<{ code: number; out: string }> {
 afterEach(() => vi.restoreAllMocks());
 
 async function runLintQuiet(args: string[]): Promise<number> {
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const spy = vi.spyOn(commandOutput, 'write').mockImplementation(() => undefined);
   try { return await runLint(args); } finally { spy.mockRestore(); }
 }
 
