@@ -228,46 +228,47 @@ export async function runLint(argv: string[]): Promise<number> {
     throw e;
   }
   let ioErrors = findings.length;
-  const texts = new Map<string, string>();
-  for (const file of files) {
-    try { texts.set(file, readFileSync(file, 'utf8')); } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      findings.push(ioFinding(file, `cannot read '${file}': ${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`));
-      ioErrors++;
-    }
-  }
 
   // --compile: the compiler's checks against --caps-file, or against the cached probe of each
-  // domain's <emulator> (as `qdc compile` does)
-  let compileCheckFor: ((text: string) => LintOptions['compileCheck']) | undefined;
+  // domain's <emulator> (as `qdc compile` does), probed when a domain first names it
+  let compileCheckFor: ((text: string) => Promise<LintOptions['compileCheck']>) | undefined;
   if (p.options.has('compile')) {
     const { compileInputs } = await import('./compile-inputs.js');
     const { compile } = await import('../compiler/src/compile.js');
     const capsFile = str(p, 'caps-file');
-    const byEmulator = new Map<string, ReturnType<typeof compileInputs>['options']>();
     if (!capsFile) {
       const { domainEmulator, probedCapsFor } = await import('./domain-caps.js');
       const { layoutFrom } = await import('./root-option.js');
       const layout = layoutFrom(p);
-      for (const text of texts.values()) {
+      const byEmulator = new Map<string, ReturnType<typeof compileInputs>['options']>();
+      compileCheckFor = async (text) => {
         const emulator = domainEmulator(text);
-        if (!emulator || byEmulator.has(emulator)) continue;
-        const caps = await probedCapsFor(text, layout);
-        byEmulator.set(emulator, compileInputs({ root: str(p, 'root'), caps, qemuConf: str(p, 'qemu-conf') }).options);
-      }
-      compileCheckFor = (text) => {
-        const options = byEmulator.get(domainEmulator(text) ?? '');
+        if (!emulator) return undefined;
+        if (!byEmulator.has(emulator)) {
+          const caps = await probedCapsFor(text, layout);
+          byEmulator.set(emulator, compileInputs({ root: str(p, 'root'), caps, qemuConf: str(p, 'qemu-conf') }).options);
+        }
+        const options = byEmulator.get(emulator);
         return options ? (t) => compile(t, { ...options, nowEpochSeconds: 0 }).diagnostics : undefined;
       };
     } else {
       const options = { ...compileInputs({ root: str(p, 'root'), capsFile, qemuConf: str(p, 'qemu-conf') }).options, nowEpochSeconds: 0 };
-      compileCheckFor = () => (t) => compile(t, options).diagnostics;
+      compileCheckFor = async () => (t) => compile(t, options).diagnostics;
     }
   }
 
+  // One file at a time: only the texts that have findings are kept (to quote their lines),
+  // not the whole input, which a collector would otherwise copy and promote.
   const sources = new Map<string, string>();
-  for (const [file, text] of texts) {
-    const diags = lintText(text, { schema, schemaOnly: p.options.has('schema-only'), compileCheck: compileCheckFor?.(text) });
+  for (const file of files) {
+    let text: string;
+    try { text = readFileSync(file, 'utf8'); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      findings.push(ioFinding(file, `cannot read '${file}': ${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`));
+      ioErrors++;
+      continue;
+    }
+    const diags = lintText(text, { schema, schemaOnly: p.options.has('schema-only'), compileCheck: await compileCheckFor?.(text) });
     if (diags.length) { sources.set(file, text); for (const d of diags) findings.push(toFinding(file, d)); }
   }
 
