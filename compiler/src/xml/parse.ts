@@ -69,6 +69,31 @@ class SourceRange implements Range {
   toJSON(): Range { return { start: this.start, end: this.end }; }
 }
 
+/** An attribute as parsed. Its ranges are made when asked: most are never shown, and two
+ *  range objects per attribute were a good part of what the parser allocated. */
+class ParsedAttr implements XAttr {
+  used = false;
+  constructor(public name: string, public value: string, private readonly lines: number[], private readonly from: number,
+    private readonly valueFrom: number, private readonly valueTo: number) {}
+  get range(): Range { return new SourceRange(this.lines, this.from, this.valueTo + 1); }
+  get valueRange(): Range { return new SourceRange(this.lines, this.valueFrom, this.valueTo); }
+}
+
+/** An element as parsed; its ranges are made when asked, like an attribute's. */
+class ParsedElement implements XElement {
+  children: XElement[] = [];
+  text = '';
+  used = false;
+  end: number;
+  constructor(public name: string, public local: string, public ns: string | null, public attrs: XAttr[], public parent: XElement | null,
+    private readonly lines: number[], private readonly from: number, private readonly tagEnd: number,
+    private readonly nameFrom: number, private readonly nameTo: number) {
+    this.end = tagEnd;
+  }
+  get range(): Range { return new SourceRange(this.lines, this.from, this.tagEnd); }
+  get nameRange(): Range { return new SourceRange(this.lines, this.nameFrom, this.nameTo); }
+}
+
 class XmlError extends Error {
   constructor(message: string, readonly offset: number) { super(message); }
 }
@@ -103,7 +128,7 @@ export function parseXml(text: string): XmlDocument {
 
 interface NsScope { [prefix: string]: string }
 
-interface RawAttr { name: string; value: string; start: number; vStart: number; vEnd: number }
+const isDeclaration = (a: XAttr): boolean => a.name === 'xmlns' || a.name.startsWith('xmlns:');
 
 class Parser {
   private i = 0;
@@ -230,7 +255,7 @@ class Parser {
   }
 
   /** One attribute (the cursor is on its name), appended to `out`. */
-  private attribute(out: RawAttr[]): void {
+  private attribute(out: ParsedAttr[]): void {
     const s = this.s;
     const aStart = this.i;
     const aName = this.name();
@@ -247,18 +272,18 @@ class Parser {
     const lt = raw.indexOf('<');
     if (lt >= 0) this.fail(`'<' is not allowed in the value of attribute '${aName}'`, vStart + lt);
     for (let k = 0; k < out.length; k++) if (out[k]!.name === aName) this.fail(`attribute '${aName}' appears twice`, aStart);
-    out.push({ name: aName, value: this.decode(raw, vStart, true), start: aStart, vStart, vEnd });
+    out.push(new ParsedAttr(aName, this.decode(raw, vStart, true), this.lines, aStart, vStart, vEnd));
     this.i = vEnd + 1;
   }
 
   /** The scope of an element that declares namespaces (xmlns, xmlns:p attributes). */
-  private declare(scope: NsScope, attrs: RawAttr[]): NsScope {
+  private declare(scope: NsScope, attrs: ParsedAttr[]): NsScope {
     let ns = scope;
     for (const a of attrs) {
       if (a.name === 'xmlns' || a.name.startsWith('xmlns:')) {
         if (ns === scope) ns = Object.create(scope) as NsScope;
         const prefix = a.name === 'xmlns' ? '' : a.name.slice(6);
-        if (prefix && !a.value) this.fail(`namespace prefix '${prefix}' cannot be undeclared`, a.start);
+        if (prefix && !a.value) this.fail(`namespace prefix '${prefix}' cannot be undeclared`, a.range.start.offset);
         ns[prefix] = a.value;
       }
     }
@@ -272,7 +297,7 @@ class Parser {
     const nameStart = this.i;
     const qname = this.name();
     const nameEnd = this.i;
-    const rawAttrs: RawAttr[] = [];
+    const attrs: ParsedAttr[] = [];
     let selfClose = false;
     let xmlns = false;
     for (;;) {
@@ -283,34 +308,25 @@ class Parser {
       if (c === 47 /* / */ && s.charCodeAt(this.i + 1) === 62) { this.i += 2; selfClose = true; break; }
       if (this.i >= s.length) this.fail(`unterminated start tag <${qname}>`, start);
       if (this.i === before) this.fail(`expected whitespace, '>' or '/>' in <${qname}>`);
-      this.attribute(rawAttrs);
-      if (rawAttrs[rawAttrs.length - 1]!.name.startsWith('xmlns')) xmlns = true;
+      this.attribute(attrs);
+      if (attrs[attrs.length - 1]!.name.startsWith('xmlns')) xmlns = true;
     }
     // namespace declarations first: they apply to this element's own name and attributes
-    const ns = xmlns ? this.declare(scope, rawAttrs) : scope;
+    const ns = xmlns ? this.declare(scope, attrs) : scope;
     const colon = qname.indexOf(':');
     const local = colon > 0 ? qname.slice(colon + 1) : qname;
     if (colon === 0 || (colon > 0 && (!local || local.includes(':')))) this.fail(`malformed element name '${qname}'`, nameStart);
     const prefix = colon > 0 ? qname.slice(0, colon) : '';
     const uri = ns[prefix];
     if (prefix && uri === undefined) this.fail(`namespace prefix '${prefix}' of <${qname}> is not declared`, nameStart);
-    const el: XElement = {
-      name: qname, local, ns: uri || null, attrs: [], children: [], text: '',
-      range: new SourceRange(this.lines, start, this.i),
-      nameRange: new SourceRange(this.lines, nameStart, nameEnd),
-      end: this.i, parent, used: false,
-    };
-    if (ns !== scope) this.scopes.set(el, ns);
-    for (const a of rawAttrs) {
-      if (xmlns && (a.name === 'xmlns' || a.name.startsWith('xmlns:'))) continue;
+    for (const a of attrs) {
+      if (xmlns && isDeclaration(a)) continue;
       const ac = a.name.indexOf(':');
-      if (ac > 0 && ns[a.name.slice(0, ac)] === undefined) this.fail(`namespace prefix '${a.name.slice(0, ac)}' of attribute '${a.name}' is not declared`, a.start);
-      el.attrs.push({
-        name: a.name, value: a.value, used: false,
-        range: new SourceRange(this.lines, a.start, a.vEnd + 1),
-        valueRange: new SourceRange(this.lines, a.vStart, a.vEnd),
-      });
+      if (ac > 0 && ns[a.name.slice(0, ac)] === undefined) this.fail(`namespace prefix '${a.name.slice(0, ac)}' of attribute '${a.name}' is not declared`, a.range.start.offset);
     }
+    // the declarations are not attributes of the element
+    const el = new ParsedElement(qname, local, uri || null, xmlns ? attrs.filter((a) => !isDeclaration(a)) : attrs, parent, this.lines, start, this.i, nameStart, nameEnd);
+    if (ns !== scope) this.scopes.set(el, ns);
     if (!selfClose) this.content(el, ns, start);
     return el;
   }
