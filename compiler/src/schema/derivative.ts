@@ -8,6 +8,38 @@ const collapse = (s: string): string => (/^[^ \t\n\r]*$/.test(s) ? s : s.replace
 const LENIENT_CLOSE = '\u0004>';
 const LENIENT_END = '\u0004/';
 const MEMO_LIMIT = 64; // per-pattern entries for value-dependent memos (values are open-ended)
+// Memo keys of filled attribute holes: '=' and one '1' or '0' per hole (the form the schema
+// cache stores), kept per hole count and mask up to FILL_KEY_HOLES holes.
+const FILL_KEY_HOLES = 8;
+const FILL_KEYS: string[][] = Array.from({ length: FILL_KEY_HOLES + 1 }, () => []);
+/** Memo keys of start tags or attributes by namespace and name, each made once: a key built
+ *  per element and attribute was an allocation each (and a hash of a new string). Bounded:
+ *  names come from documents, and an editor session sees many. */
+class NameKeys {
+  private readonly byNs = new Map<string, Map<string, string>>();
+  private count = 0;
+  constructor(private readonly prefix: string) {}
+  get(ns: string, local: string): string {
+    let m = this.byNs.get(ns);
+    let k = m?.get(local);
+    if (k !== undefined) return k;
+    k = `${this.prefix}${ns}\u0000${local}`;
+    if (this.count < 4096) {
+      if (!m) this.byNs.set(ns, (m = new Map()));
+      m.set(local, k);
+      this.count++;
+    }
+    return k;
+  }
+}
+const START_TAG_KEYS = new NameKeys('<');
+const ATTRIBUTE_KEYS = new NameKeys('@');
+
+function fillKey(n: number, mask: number): string {
+  let k = '=';
+  for (let i = 0; i < n; i++) k += mask & (1 << i) ? '1' : '0';
+  return k;
+}
 
 /** `lenient` derivatives treat every value and text as matching: they are how the
  * validator recovers after reporting an error, without a cascade of follow-ups. */
@@ -37,7 +69,7 @@ export class Derivatives {
   }
 
   startTagOpen(p: Pattern, ns: string, local: string): Pattern {
-    return this.sto(p, ns, local, `<${ns}\u0000${local}`);
+    return this.sto(p, ns, local, START_TAG_KEYS.get(ns, local));
   }
 
   // The memo key is built once per derivative and passed down the recursion.
@@ -84,17 +116,24 @@ export class Derivatives {
     const q = this.attributeName(p, ns, local);
     if (q.k === 'notAllowed') return q;
     const holes = this.holesOf(q);
-    let sig = '';
-    for (const vp of holes) sig += lenient || this.valueMatches(vp, value) ? '1' : '0';
-    const key = `=${sig}`;
+    let key: string;
+    if (holes.length <= FILL_KEY_HOLES) {
+      // which holes the value fills, as a bit mask: its memo key is made once per mask
+      let mask = 0;
+      for (let i = 0; i < holes.length; i++) if (lenient || this.valueMatches(holes[i]!, value)) mask |= 1 << i;
+      key = FILL_KEYS[holes.length]![mask] ??= fillKey(holes.length, mask);
+    } else {
+      key = '=';
+      for (let i = 0; i < holes.length; i++) key += lenient || this.valueMatches(holes[i]!, value) ? '1' : '0';
+    }
     const hit = q.memo?.get(key);
     if (hit) return hit;
-    return this.memoSet(q, key, this.fill(q, holes, sig), false);
+    return this.memoSet(q, key, this.fill(q, holes, key), false);
   }
 
   /** The pattern after an attribute of this name, with its value still to be checked. */
   attributeName(p: Pattern, ns: string, local: string): Pattern {
-    return this.att(p, ns, local, `@${ns}\u0000${local}`);
+    return this.att(p, ns, local, ATTRIBUTE_KEYS.get(ns, local));
   }
 
   /** The value patterns an attribute-name derivative left open. */
@@ -118,17 +157,18 @@ export class Derivatives {
     return out;
   }
 
-  private fill(p: Pattern, holes: Pattern[], sig: string): Pattern {
+  /** `filled`: the memo key, '=' then '1' or '0' for each hole: whether the value fits it. */
+  private fill(p: Pattern, holes: Pattern[], filled: string): Pattern {
     if (!(p.has & HAS_HOLE)) return p;
     const f = this.f;
     let r: Pattern;
     switch (p.k) {
-      case 'hole': r = sig[holes.indexOf(p.vp)] === '1' ? f.empty : f.notAllowed; break;
-      case 'choice': r = f.choice(this.fill(p.a, holes, sig), this.fill(p.b, holes, sig)); break;
-      case 'group': r = f.group(this.fill(p.a, holes, sig), this.fill(p.b, holes, sig)); break;
-      case 'interleave': r = f.interleave(this.fill(p.a, holes, sig), this.fill(p.b, holes, sig)); break;
-      case 'after': r = f.after(this.fill(p.a, holes, sig), p.b); break;
-      case 'oneOrMore': r = f.oneOrMore(this.fill(p.p, holes, sig)); break;
+      case 'hole': r = filled[1 + holes.indexOf(p.vp)] === '1' ? f.empty : f.notAllowed; break;
+      case 'choice': r = f.choice(this.fill(p.a, holes, filled), this.fill(p.b, holes, filled)); break;
+      case 'group': r = f.group(this.fill(p.a, holes, filled), this.fill(p.b, holes, filled)); break;
+      case 'interleave': r = f.interleave(this.fill(p.a, holes, filled), this.fill(p.b, holes, filled)); break;
+      case 'after': r = f.after(this.fill(p.a, holes, filled), p.b); break;
+      case 'oneOrMore': r = f.oneOrMore(this.fill(p.p, holes, filled)); break;
       default: r = p;
     }
     // Hole positions are numbered per top-level pattern and nested patterns are shared

@@ -118,8 +118,13 @@ class Walk {
     const { content, restore } = isolated(d, opened);
     let q = content;
     let attributeErrors = 0;
-    for (const a of el.attrs) {
-      const { ns: ans, local } = attrNamespace(el, a, this.doc.lookupNamespace);
+    // Index loops and no namespace record for an unprefixed name: a one-shot lint runs this
+    // mostly unoptimized, where an iterator or a record is an allocation per attribute.
+    const attrs = el.attrs;
+    for (let i = 0; i < attrs.length; i++) {
+      const a = attrs[i]!;
+      let ans = '', local = a.name;
+      if (local.includes(':')) ({ ns: ans, local } = attrNamespace(el, a, this.doc.lookupNamespace));
       const next = d.attribute(q, ans, local, a.value);
       if (next.k !== 'notAllowed') q = next;
       else [q, attributeErrors] = this.attributeError(p, q, el, a, ans, local, attributeErrors);
