@@ -69,6 +69,12 @@ class SourceRange implements Range {
   toJSON(): Range { return { start: this.start, end: this.end }; }
 }
 
+// Shared by every element without attributes or children; the first one makes the element
+// an array of its own (of exactly one: an empty array that is pushed to grows to 17 slots,
+// and most elements have no more than one child). Frozen: nothing else may add to them.
+const NO_ATTRS: ParsedAttr[] = Object.freeze([]) as unknown as ParsedAttr[];
+const NO_CHILDREN: XElement[] = Object.freeze([]) as unknown as XElement[];
+
 /** An attribute as parsed. Its ranges are made when asked: most are never shown, and two
  *  range objects per attribute were a good part of what the parser allocated. */
 class ParsedAttr implements XAttr {
@@ -81,7 +87,7 @@ class ParsedAttr implements XAttr {
 
 /** An element as parsed; its ranges are made when asked, like an attribute's. */
 class ParsedElement implements XElement {
-  children: XElement[] = [];
+  children = NO_CHILDREN;
   text = '';
   used = false;
   end: number;
@@ -254,8 +260,8 @@ class Parser {
     });
   }
 
-  /** One attribute (the cursor is on its name), appended to `out`. */
-  private attribute(out: ParsedAttr[]): void {
+  /** One attribute (the cursor is on its name); `before`: the element's attributes so far. */
+  private attribute(before: ParsedAttr[]): ParsedAttr {
     const s = this.s;
     const aStart = this.i;
     const aName = this.name();
@@ -271,9 +277,9 @@ class Parser {
     const raw = s.slice(vStart, vEnd);
     const lt = raw.indexOf('<');
     if (lt >= 0) this.fail(`'<' is not allowed in the value of attribute '${aName}'`, vStart + lt);
-    for (let k = 0; k < out.length; k++) if (out[k]!.name === aName) this.fail(`attribute '${aName}' appears twice`, aStart);
-    out.push(new ParsedAttr(aName, this.decode(raw, vStart, true), this.lines, aStart, vStart, vEnd));
+    for (let k = 0; k < before.length; k++) if (before[k]!.name === aName) this.fail(`attribute '${aName}' appears twice`, aStart);
     this.i = vEnd + 1;
+    return new ParsedAttr(aName, this.decode(raw, vStart, true), this.lines, aStart, vStart, vEnd);
   }
 
   /** The scope of an element that declares namespaces (xmlns, xmlns:p attributes). */
@@ -298,7 +304,7 @@ class Parser {
     const nameStart = this.i;
     const qname = this.name();
     const nameEnd = this.i;
-    const attrs: ParsedAttr[] = [];
+    let attrs = NO_ATTRS;
     let selfClose = false;
     let xmlns = false;
     for (;;) {
@@ -309,8 +315,9 @@ class Parser {
       if (c === 47 /* / */ && s.charCodeAt(this.i + 1) === 62) { this.i += 2; selfClose = true; break; }
       if (this.i >= s.length) this.fail(`unterminated start tag <${qname}>`, start);
       if (this.i === before) this.fail(`expected whitespace, '>' or '/>' in <${qname}>`);
-      this.attribute(attrs);
-      if (attrs[attrs.length - 1]!.name.startsWith('xmlns')) xmlns = true;
+      const a = this.attribute(attrs);
+      if (attrs === NO_ATTRS) attrs = [a]; else attrs.push(a);
+      if (a.name.startsWith('xmlns')) xmlns = true;
     }
     // namespace declarations first: they apply to this element's own name and attributes
     const ns = xmlns ? this.declare(scope, attrs) : scope;
@@ -352,7 +359,8 @@ class Parser {
         return;
       }
       if ((c1 >= 97 && c1 <= 122) || (c1 >= 65 && c1 <= 90) || c1 === 95 || c1 === 58 || (c1 >= 0x80 && NAME_START.test(s[lt + 1]!))) {
-        el.children.push(this.element(el, ns));
+        const child = this.element(el, ns);
+        if (el.children === NO_CHILDREN) el.children = [child]; else el.children.push(child);
       } else text += this.markup(lt);
     }
   }
@@ -367,8 +375,13 @@ class Parser {
   private endTag(qname: string): void {
     this.i += 2;
     const closeStart = this.i;
-    const closeName = this.name();
-    if (closeName !== qname) this.fail(`opening and ending tag mismatch: <${qname}> is closed by </${closeName}>`, closeStart);
+    // the name is compared where it stands (no string made for it) unless it differs
+    const after = this.s.charCodeAt(closeStart + qname.length);
+    if (this.s.startsWith(qname, closeStart) && (after === 62 /* > */ || after === 32 || after === 9 || after === 10 || after === 13)) this.i += qname.length;
+    else {
+      const closeName = this.name();
+      if (closeName !== qname) this.fail(`opening and ending tag mismatch: <${qname}> is closed by </${closeName}>`, closeStart);
+    }
     this.skipWs();
     if (this.s.charCodeAt(this.i) !== 62) this.fail(`expected '>' to end </${qname}>`);
     this.i++;
