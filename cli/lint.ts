@@ -268,7 +268,7 @@ export async function runLint(argv: string[]): Promise<number> {
       ioErrors++;
       continue;
     }
-    const diags = lintText(text, { schema, schemaOnly: p.options.has('schema-only'), compileCheck: await compileCheckFor?.(text) });
+    const diags = lintText(text, { schema, schemaOnly: p.options.has('schema-only'), compileCheck: compileCheckFor && await compileCheckFor(text) });
     if (diags.length) { sources.set(file, text); for (const d of diags) findings.push(toFinding(file, d)); }
   }
 
