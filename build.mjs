@@ -7,20 +7,19 @@ import { join } from 'node:path';
 
 // QDC_OUTDIR lets parallel work build private copies without touching dist/.
 const outdir = process.env.QDC_OUTDIR ?? 'dist';
-const common = bundleOptions;
 
 mkdirSync(outdir, { recursive: true });
 // dist/ holds CommonJS bundles although the package itself is an ES module package
 writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
-await build({ ...common, entryPoints: ['cli/main.ts'], outfile: join(outdir, 'qdc-main.js'), format: 'cjs' });
+await build({ ...bundleOptions, entryPoints: ['cli/main.ts'], outfile: join(outdir, 'qdc-main.js'), format: 'cjs' });
 assertAscii(join(outdir, 'qdc-main.js'));
 // dist/qdc.js is a small launcher that runs qdc-main.js through V8's code cache
 await build({ ...launcherOptions, entryPoints: ['cli/launcher/qdc-launcher.cjs'], outfile: join(outdir, 'qdc.js') });
 chmodSync(join(outdir, 'qdc.js'), 0o755);
-await build({ ...common, entryPoints: ['compiler/src/index.ts'], outfile: join(outdir, 'compiler.js'), format: 'cjs' });
+await build({ ...bundleOptions, entryPoints: ['compiler/src/index.ts'], outfile: join(outdir, 'compiler.js'), format: 'cjs' });
 // the language server is its own bundle, loaded by `qdc lsp` only, so other commands start lean
-await build({ ...common, entryPoints: ['server/src/main.ts'], outfile: join(outdir, 'server.js'), format: 'cjs' });
+await build({ ...bundleOptions, entryPoints: ['server/src/main.ts'], outfile: join(outdir, 'server.js'), format: 'cjs' });
 
 if (existsSync('extension/src/extension.ts')) {
-  await build({ ...common, entryPoints: ['extension/src/extension.ts'], outfile: join(outdir === 'dist' ? 'extension/dist' : join(outdir, 'extension'), 'extension.cjs'), format: 'cjs', external: ['vscode'] });
+  await build({ ...bundleOptions, entryPoints: ['extension/src/extension.ts'], outfile: join(outdir === 'dist' ? 'extension/dist' : join(outdir, 'extension'), 'extension.cjs'), format: 'cjs', external: ['vscode'] });
 }

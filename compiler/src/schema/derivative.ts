@@ -123,6 +123,8 @@ export class Derivatives {
       for (let i = 0; i < holes.length; i++) if (lenient || this.valueMatches(holes[i]!, value)) mask |= 1 << i;
       key = FILL_KEYS[holes.length]![mask] ??= fillKey(holes.length, mask);
     } else {
+      // (too many holes for a mask: the key is built as it goes; no closure is shared with
+      // the loop above, which would be an allocation per attribute)
       key = '=';
       for (let i = 0; i < holes.length; i++) key += lenient || this.valueMatches(holes[i]!, value) ? '1' : '0';
     }

@@ -287,7 +287,7 @@ class Parser {
     let ns = scope;
     for (let i = 0; i < attrs.length; i++) {
       const a = attrs[i]!;
-      if (a.name === 'xmlns' || a.name.startsWith('xmlns:')) {
+      if (isDeclaration(a)) {
         if (ns === scope) ns = Object.create(scope) as NsScope;
         const prefix = a.name === 'xmlns' ? '' : a.name.slice(6);
         if (prefix && !a.value) this.fail(`namespace prefix '${prefix}' cannot be undeclared`, a.range.start.offset);
