@@ -1,7 +1,7 @@
 // Brzozowski derivatives for RELAX NG (James Clark's algorithm): the pattern that remains
 // after a start tag, an attribute, text or an end tag. Results are memoised on the
 // interned patterns, so a warm schema validates mostly by table look-up.
-import { HAS_ATTRIBUTE, HAS_ELEMENT, HAS_HOLE, HAS_TEXT, ncContains, type Pattern, type PatternFactory } from './pattern.js';
+import { full, HAS_ATTRIBUTE, HAS_ELEMENT, HAS_HOLE, HAS_TEXT, ncContains, type Pattern, type PatternFactory } from './pattern.js';
 
 const isWhitespace = (s: string): boolean => /^[ \t\n\r]*$/.test(s);
 const collapse = (s: string): string => (/^[^ \t\n\r]*$/.test(s) ? s : s.replace(/[ \t\n\r]+/g, ' ').trim());
@@ -57,10 +57,11 @@ export class Derivatives {
   /** Stores a result computed outside this class (the validator's isolated states) in a
    *  pattern's memo table, so the schema cache keeps it with the derivatives. */
   remember(p: Pattern, key: string, r: Pattern): void {
-    this.memoSet(p, key, r, false);
+    this.memoSet(full(p), key, r, false);
   }
 
   private applyAfter(p: Pattern, fn: (x: Pattern) => Pattern): Pattern {
+    full(p);
     switch (p.k) {
       case 'after': return this.f.after(p.a, fn(p.b));
       case 'choice': return this.f.choice(this.applyAfter(p.a, fn), this.applyAfter(p.b, fn));
@@ -75,6 +76,7 @@ export class Derivatives {
   // The memo key is built once per derivative and passed down the recursion.
   private sto(p: Pattern, ns: string, local: string, key: string): Pattern {
     if (!(p.has & HAS_ELEMENT)) return this.f.notAllowed;
+    if (p.restorer !== undefined) p.restorer.fill(p); // full(p), inline: hot
     const hit = p.memo?.get(key);
     if (hit) return hit;
     return this.memoSet(p, key, this.stoRaw(p, ns, local, key), false);
@@ -115,6 +117,7 @@ export class Derivatives {
   attribute(p: Pattern, ns: string, local: string, value: string, lenient = false): Pattern {
     const q = this.attributeName(p, ns, local);
     if (q.k === 'notAllowed') return q;
+    if (q.restorer !== undefined) q.restorer.fill(q); // full(q), inline: hot
     const holes = this.holesOf(q);
     let key: string;
     if (holes.length <= FILL_KEY_HOLES) {
@@ -146,6 +149,7 @@ export class Derivatives {
     const walk = (x: Pattern): void => {
       if (!(x.has & HAS_HOLE) || seen.has(x)) return;
       seen.add(x);
+      full(x);
       switch (x.k) {
         case 'hole': if (!out.includes(x.vp)) out.push(x.vp); break;
         case 'choice': case 'group': case 'interleave': walk(x.a); walk(x.b); break;
@@ -164,6 +168,7 @@ export class Derivatives {
     if (!(p.has & HAS_HOLE)) return p;
     const f = this.f;
     let r: Pattern;
+    full(p);
     switch (p.k) {
       case 'hole': r = filled[1 + holes.indexOf(p.vp)] === '1' ? f.empty : f.notAllowed; break;
       case 'choice': r = f.choice(this.fill(p.a, holes, filled), this.fill(p.b, holes, filled)); break;
@@ -180,6 +185,7 @@ export class Derivatives {
 
   private att(p: Pattern, ns: string, local: string, key: string): Pattern {
     if (!(p.has & HAS_ATTRIBUTE)) return this.f.notAllowed;
+    if (p.restorer !== undefined) p.restorer.fill(p); // full(p), inline: hot
     const hit = p.memo?.get(key);
     if (hit) return hit;
     const f = this.f;
@@ -199,6 +205,7 @@ export class Derivatives {
   /** Enumerations (choices of token values) are matched by set look-up, not one value at
    * a time: they are most of what attribute values are checked against. */
   private enumOf(p: Pattern): Set<string> | null {
+    full(p);
     if (p.enumSet !== undefined) return p.enumSet;
     let r: Set<string> | null = null;
     if (p.k === 'value' && p.dt.library === '' && p.dt.type === 'token') r = new Set([collapse(p.value)]);
@@ -216,6 +223,7 @@ export class Derivatives {
 
   startTagClose(p: Pattern, lenient = false): Pattern {
     if (!(p.has & HAS_ATTRIBUTE)) return p;
+    if (p.restorer !== undefined) p.restorer.fill(p); // full(p), inline: hot
     if (!lenient && p.closeMemo) return p.closeMemo;
     // the lenient forms (error recovery) are memoised too: the documents a cached state graph
     // was learned from then need no new pattern, errors or not
@@ -246,6 +254,7 @@ export class Derivatives {
 
   private txt(p: Pattern, s: string, lenient: boolean, key: string): Pattern {
     if (!(p.has & HAS_TEXT)) return this.f.notAllowed;
+    if (p.restorer !== undefined) p.restorer.fill(p); // full(p), inline: hot
     const hit = p.memo?.get(key);
     if (hit) return hit;
     const f = this.f;
@@ -289,6 +298,7 @@ export class Derivatives {
     if (!isWhitespace(s)) return r;
     // memoised (short whitespace runs only: indentation), so a cached state graph has it
     const key = `${lenient ? '\u0003' : '\u0002'}${s}`;
+    if (p.restorer !== undefined) p.restorer.fill(p); // full(p), inline: hot
     const hit = p.memo?.get(key);
     if (hit) return hit;
     const c = this.f.choice(p, r);
@@ -296,6 +306,7 @@ export class Derivatives {
   }
 
   endTag(p: Pattern, lenient = false): Pattern {
+    if (p.restorer !== undefined) p.restorer.fill(p); // full(p), inline: hot
     if (!lenient && p.endMemo) return p.endMemo;
     if (lenient) return p.memo?.get(LENIENT_END) ?? this.memoSet(p, LENIENT_END, this.end(p, true), false);
     return this.end(p, false);

@@ -1,7 +1,7 @@
 // What a pattern state accepts next: element names, attribute names, and the values an
 // attribute or text may take. Used for error messages ("must be one of …") and, by the
 // language server, for completion.
-import { ncContains, ncNames, type NameClass, type Pattern } from './pattern.js';
+import { full, ncContains, ncNames, type NameClass, type Pattern } from './pattern.js';
 
 export interface ExpectedName {
   ns: string;
@@ -29,6 +29,7 @@ function forEachNext(p: Pattern, mode: 'content' | 'attributes', leaf: (q: Patte
   const walk = (q: Pattern): void => {
     if (seen.has(q)) return;
     seen.add(q);
+    full(q);
     switch (q.k) {
       case 'choice': case 'interleave': walk(q.a); walk(q.b); break;
       case 'group': walk(q.a); if (mode === 'attributes' || q.a.nullable) walk(q.b); break;
@@ -57,6 +58,7 @@ export function expectedAttributes(p: Pattern): ExpectedName[] {
 /** Attribute names every alternative of `p` still requires. */
 export function requiredAttributes(p: Pattern): Set<string> {
   const walk = (q: Pattern): Set<string> => {
+    full(q);
     switch (q.k) {
       case 'choice': { const a = walk(q.a), b = walk(q.b); return new Set([...a].filter((x) => b.has(x))); }
       case 'group': case 'interleave': return new Set([...walk(q.a), ...walk(q.b)]);
@@ -72,6 +74,7 @@ export function requiredAttributes(p: Pattern): Set<string> {
 /** Attributes every alternative of `p` still requires, in the grammar's order. */
 export function requiredAttributeNames(p: Pattern): ExpectedName[] {
   const walk = (q: Pattern): Map<string, ExpectedName> => {
+    full(q);
     switch (q.k) {
       case 'choice': { const a = walk(q.a), b = walk(q.b); return new Map([...a].filter(([k]) => b.has(k))); }
       case 'group': case 'interleave': return new Map([...walk(q.a), ...walk(q.b)]);
@@ -88,6 +91,7 @@ export function requiredAttributeNames(p: Pattern): ExpectedName[] {
 export function requiredElements(p: Pattern): ExpectedName[] {
   const walk = (q: Pattern): Map<string, ExpectedName> => {
     if (q.nullable && q.k !== 'after') return new Map();
+    full(q);
     switch (q.k) {
       case 'choice': { const a = walk(q.a), b = walk(q.b); return new Map([...a].filter(([k]) => b.has(k))); }
       case 'group': case 'interleave': return new Map([...walk(q.a), ...walk(q.b)]);
@@ -105,6 +109,7 @@ function valuesOf(p: Pattern, out: ExpectedValue[], seen: Set<string>): void {
     const key = v.kind === 'literal' ? `=${v.value}` : v.kind === 'datatype' ? `:${v.description}` : 'text';
     if (!seen.has(key)) { seen.add(key); out.push(v); }
   };
+  full(p);
   switch (p.k) {
     case 'choice': valuesOf(p.a, out, seen); valuesOf(p.b, out, seen); break;
     case 'value': add({ kind: 'literal', value: p.value.trim() }); break;

@@ -43,6 +43,28 @@ interface Base {
   /** Value patterns of the holes in this pattern, in a fixed order (see Derivatives). */
   holes?: Pattern[];
   endMemo?: Pattern;
+  /** Set while the pattern is a stub read back from a schema cache whose body (operands,
+   * memo tables) is not filled in yet: see `full` and serialize.ts. */
+  restorer?: Restorer;
+  src: number;
+}
+
+/** Fills in stubs of a cached schema (serialize.ts). */
+export interface Restorer {
+  /** Fills in the body of stub `p`. */
+  fill(p: Pattern): void;
+  /** Makes every stored pattern and fills in every stub. */
+  all(): void;
+}
+
+/** The pattern with its body filled in. A schema read back from its cache makes pattern
+ *  objects only as a validation reaches them, and fills each in only when something reads
+ *  past its kind, nullability and `has` bits: a cached state graph has some 35,000 patterns
+ *  and a lint of the whole corpus touches a tenth of them. Everything that reads a
+ *  pattern's operands, memo tables or data passes it through here first. */
+export function full<P extends Pattern>(p: P): P {
+  if (p.restorer !== undefined) p.restorer.fill(p);
+  return p;
 }
 
 export const HAS_ATTRIBUTE = 1;
@@ -108,13 +130,16 @@ interface Node {
   holeOf: Pattern | undefined;
   enumSet: Set<string> | null | undefined;
   holes: Pattern[] | undefined;
+  restorer: Restorer | undefined;
+  src: number;
 }
 
-function newNode(k: Pattern['k'], id: number, nullable: boolean, has: number): Node {
+export function newNode(k: Pattern['k'], id: number, nullable: boolean, has: number): Node {
   return {
     k, id, nullable, has, a: undefined, b: undefined, p: undefined, dt: undefined, value: undefined, except: undefined,
     nc: undefined, content: undefined, doc: undefined, index: undefined, vp: undefined, memo: undefined, closeMemo: undefined,
     endMemo: undefined, pairs: undefined, plus: undefined, holeOf: undefined, enumSet: undefined, holes: undefined,
+    restorer: undefined, src: -1,
   };
 }
 
@@ -130,7 +155,44 @@ export class PatternFactory {
   readonly notAllowed: Pattern = node('notAllowed', 1, false, 0);
   readonly text: Pattern = node('text', 2, true, HAS_TEXT);
 
+  /** A schema read back from its cache (serialize.ts) whose patterns are made as they are
+   *  reached. Before anything new is made, every stored pattern is made and put into the
+   *  interning tables, so hash-consing holds: a validation that finds every state it needs
+   *  in the memo tables makes nothing and never pays for that. */
+  private restorer: Restorer | undefined;
+
+  /** Called by serialize.ts: patterns up to `nextId` are stored ones made by `restorer`. */
+  restoreFrom(restorer: Restorer, nextId: number): void {
+    this.restorer = restorer;
+    this.nextId = nextId;
+  }
+
+  /** Stored patterns are still being made as they are reached (nothing new was made). */
+  get restoring(): boolean { return this.restorer !== undefined; }
+
+  /** Makes every stored pattern, fills in every stub and indexes them all. */
+  restoreAll(): void {
+    const r = this.restorer;
+    if (!r) return;
+    this.restorer = undefined;
+    r.all();
+    this.indexRestored();
+  }
+
+  /** Puts a stored pattern (made and filled in by the restorer) into the interning tables. */
+  adopt(p: Pattern): void {
+    switch (p.k) {
+      case 'choice': case 'group': case 'interleave': case 'after': this.unindexed.push(p); break;
+      case 'oneOrMore': p.p.plus ??= p; this.table.set(internKey(p), p); break;
+      case 'list': case 'data': case 'value': case 'attribute': this.table.set(internKey(p), p); break;
+      case 'marker': this.markers[p.index] ??= p; break;
+      case 'hole': p.vp.holeOf ??= p; break;
+      default: break;
+    }
+  }
+
   private intern<P extends Pattern>(key: string, make: (id: number) => P): P {
+    if (this.restorer) this.restoreAll();
     const hit = this.table.get(key);
     if (hit) return hit as P;
     const p = make(this.nextId++);
@@ -152,6 +214,7 @@ export class PatternFactory {
   // Binary patterns are interned in a table on their first operand, keyed by kind and
   // the second operand's id: small-integer keys, no strings built per derivative step.
   private binary<K extends 'choice' | 'group' | 'interleave' | 'after'>(k: K, kind: number, a: Pattern, b: Pattern, nullable: boolean): Pattern {
+    if (this.restorer) this.restoreAll();
     if (this.unindexed.length) this.indexRestored();
     const t = (a.pairs ??= new Map());
     const key = kind * 0x4000000 + b.id;
@@ -170,10 +233,8 @@ export class PatternFactory {
     return n as unknown as Pattern;
   }
 
-  /** Restored binary patterns not yet in the interning tables. Building the tables is a
-   *  good part of loading a cached state graph, and a validation that finds every state
-   *  it needs in the memo tables never makes a new pattern: the tables are built on the
-   *  first binary pattern made after a load, if there is one. */
+  /** Restored binary patterns not yet in the interning tables: they are indexed when the
+   *  first new binary pattern is made, if one ever is. */
   private unindexed: Pattern[] = [];
 
   /** Puts the restored patterns into the interning tables (before anything new is interned,
@@ -189,15 +250,6 @@ export class PatternFactory {
     this.count += list.length;
   }
 
-  /** A stored binary pattern rebuilt exactly as it was, without simplification or
-   * reordering (serialize.ts): memo tables persisted with it stay valid. */
-  restoreBinary(k: 'choice' | 'group' | 'interleave' | 'after', a: Pattern, b: Pattern): Pattern {
-    const nullable = k === 'choice' ? a.nullable || b.nullable : k === 'after' ? false : a.nullable && b.nullable;
-    const p = this.makeBinary(k, a, b, nullable);
-    this.unindexed.push(p);
-    return p;
-  }
-
   choice(a: Pattern, b: Pattern): Pattern {
     if (a.k === 'notAllowed') return b;
     if (b.k === 'notAllowed') return a;
@@ -206,6 +258,7 @@ export class PatternFactory {
       return a.id < b.id ? this.choice2(a, b) : this.choice2(b, a);
     }
     // Canonical form: flattened, de-duplicated, ordered by id — keeps memo hit rates high.
+    if (this.restorer) this.restoreAll();
     const members: Pattern[] = [];
     const add = (p: Pattern): void => { if (p.k === 'choice') { add(p.a); add(p.b); } else if (!members.includes(p)) members.push(p); };
     add(a); add(b);
@@ -241,24 +294,25 @@ export class PatternFactory {
 
   oneOrMore(p: Pattern): Pattern {
     if (p.k === 'notAllowed' || p.k === 'empty') return p;
-    return (p.plus ??= this.intern(`o${p.id}`, (id) => { const n = node('oneOrMore', id, p.nullable, p.has); n.p = p; return n; }));
+    if (p.plus) return p.plus;
+    return (p.plus = this.intern(KEY.oneOrMore(p), (id) => { const n = node('oneOrMore', id, p.nullable, p.has); n.p = p; return n; }));
   }
 
   list(p: Pattern): Pattern {
     if (p.k === 'notAllowed') return p;
-    return this.intern(`l${p.id}`, (id) => { const n = node('list', id, false, HAS_TEXT); n.p = p; return n; });
+    return this.intern(KEY.list(p), (id) => { const n = node('list', id, false, HAS_TEXT); n.p = p; return n; });
   }
 
   data(dt: Datatype, except: Pattern | null): Pattern {
-    return this.intern(`d${dt.key}|${except?.id ?? ''}`, (id) => { const n = node('data', id, false, HAS_TEXT); n.dt = dt; n.except = except; return n; });
+    return this.intern(KEY.data(dt, except), (id) => { const n = node('data', id, false, HAS_TEXT); n.dt = dt; n.except = except; return n; });
   }
 
   value(dt: Datatype, value: string): Pattern {
-    return this.intern(`v${dt.key}|${JSON.stringify(value)}`, (id) => { const n = node('value', id, false, HAS_TEXT); n.dt = dt; n.value = value; return n; });
+    return this.intern(KEY.value(dt, value), (id) => { const n = node('value', id, false, HAS_TEXT); n.dt = dt; n.value = value; return n; });
   }
 
   attribute(nc: NameClass, p: Pattern, doc?: string): Pattern {
-    return this.intern(`@${JSON.stringify(nc)}|${p.id}`, (id) => { const n = node('attribute', id, false, HAS_ATTRIBUTE); n.nc = nc; n.p = p; n.doc = doc; return n; });
+    return this.intern(KEY.attribute(nc, p), (id) => { const n = node('attribute', id, false, HAS_ATTRIBUTE); n.nc = nc; n.p = p; n.doc = doc; return n; });
   }
 
   private readonly markers: Pattern[] = [];
@@ -266,20 +320,45 @@ export class PatternFactory {
    * after(content, marker(i)) so content states do not depend on what surrounds the
    * element, and memoised derivatives are shared across documents and positions. */
   marker(i: number): Pattern {
-    return (this.markers[i] ??= Object.assign(node('marker', this.nextId++, false, 0), { index: i }));
+    if (this.markers[i]) return this.markers[i];
+    if (this.restorer) { this.restoreAll(); return this.marker(i); }
+    return (this.markers[i] = Object.assign(node('marker', this.nextId++, false, 0), { index: i }));
   }
 
   /** An attribute whose name has matched and whose value (against `vp`) is still to be
    * checked: attribute derivatives are taken by name first, so their memo tables do not
    * depend on values. */
   hole(vp: Pattern): Pattern {
-    return (vp.holeOf ??= Object.assign(node('hole', this.nextId++, false, HAS_HOLE), { vp }));
+    if (vp.holeOf) return vp.holeOf;
+    if (this.restorer) { this.restoreAll(); return this.hole(vp); }
+    return (vp.holeOf = Object.assign(node('hole', this.nextId++, false, HAS_HOLE), { vp }));
   }
 
   /** Elements are identified by their occurrence in the grammar, not interned by content. */
   element(nc: NameClass, doc?: string): PatternOf<'element'> {
+    if (this.restorer) this.restoreAll();
     const n = node('element', this.nextId++, false, HAS_ELEMENT);
     n.nc = nc; n.content = this.notAllowed; n.doc = doc;
     return n;
+  }
+}
+
+/** Interning keys of the unary and data patterns (the factory's string-keyed table). */
+const KEY = {
+  oneOrMore: (p: Pattern): string => `o${p.id}`,
+  list: (p: Pattern): string => `l${p.id}`,
+  data: (dt: Datatype, except: Pattern | null): string => `d${dt.key}|${except?.id ?? ''}`,
+  value: (dt: Datatype, value: string): string => `v${dt.key}|${JSON.stringify(value)}`,
+  attribute: (nc: NameClass, p: Pattern): string => `@${JSON.stringify(nc)}|${p.id}`,
+};
+
+function internKey(p: Pattern): string {
+  switch (p.k) {
+    case 'oneOrMore': return KEY.oneOrMore(p.p);
+    case 'list': return KEY.list(p.p);
+    case 'data': return KEY.data(p.dt, p.except);
+    case 'value': return KEY.value(p.dt, p.value);
+    case 'attribute': return KEY.attribute(p.nc, p.p);
+    default: throw new Error(`pattern ${p.k} is not interned by key`);
   }
 }

@@ -3,21 +3,25 @@
 // validator spends most of its time computing derivative states for the first time; the
 // CLI keeps both in a cache keyed by the grammar files' identity, so later runs start warm.
 import { makeDatatype, type Datatype } from './datatypes.js';
-import { PatternFactory, type NameClass, type Pattern, type PatternOf } from './pattern.js';
+import { newNode, PatternFactory, type NameClass, type Pattern, type PatternOf, type Restorer } from './pattern.js';
 import type { Schema } from './rng-load.js';
 
 /** Bump when the meaning of the serialised form changes. */
-export const SCHEMA_FORMAT = 4;
+export const SCHEMA_FORMAT = 5;
 
-// Rows are one flat array of numbers, a kind code then the kind's fields, stored as base64
-// of little-endian 32-bit integers: decoding that is a fraction of parsing the same numbers
-// as JSON, and leaves no large arrays behind for the collector. Strings (values,
-// documentation, memo keys) and name classes are indices into their own tables.
+// Every table is an array of numbers stored as base64 of little-endian 32-bit integers:
+// decoding that is a fraction of parsing the same numbers as JSON, and leaves no large
+// arrays behind for the collector. Patterns are rows of ROW numbers (a header with the kind,
+// nullability and `has` bits, then up to three fields), so pattern i's row is at ROW * i and
+// its memo entries, holes and close/end results are found by index: reading the schema back
+// makes only the patterns a validation reaches (pattern.ts `full`). Strings (values,
+// documentation, memo keys) and name classes are indices into their own tables. Pattern i
+// gets id i again: empty, notAllowed and text (ids 0, 1, 2) are always stored first.
 const KINDS = ['empty', 'notAllowed', 'text', 'choice', 'group', 'interleave', 'after', 'oneOrMore', 'list', 'hole', 'marker', 'data', 'value', 'attribute', 'element'] as const;
 const KIND_CODE = new Map<string, number>(KINDS.map((k, i) => [k, i]));
-type BinaryKind = 'choice' | 'group' | 'interleave' | 'after';
-const FIRST_BINARY = KIND_CODE.get('choice')!;
-const LAST_BINARY = KIND_CODE.get('after')!;
+const ROW = 4;
+const NULLABLE = 16;
+const HAS_SHIFT = 5;
 
 /** Int32 arrays as base64 (Buffer where there is one: node, where the cache lives). */
 type Ints = string;
@@ -47,18 +51,23 @@ interface Serialized {
   datatypes: [string, string, [string, string][]][];
   strings: string[];
   nameClasses: NameClass[];
-  /** Patterns in creation order: operands come before their users (element content,
-   * which may be cyclic, is patched in afterwards), and canonical choice order survives. */
+  /** Patterns in creation order (ROW numbers each): operands come before their users
+   * (element content, which may be cyclic, is patched in afterwards), and canonical choice
+   * order survives. */
   rows: Ints;
   start: number;
   elements: number[];
   files: string[];
-  /** Derivative memo tables: (pattern, key string, result) triples. */
+  /** Derivative memo tables: pattern i's (key string, result) pairs are memo[2 * memoAt[i]]
+   * up to memo[2 * memoAt[i + 1]]. */
+  memoAt: Ints;
   memo: Ints;
-  /** startTagClose and endTag memos: (pattern, result) pairs. */
+  /** startTagClose and endTag memos: the result per pattern, -1 for none. */
   close: Ints;
   end: Ints;
-  /** Value patterns of attribute-name derivatives: (pattern, count, value pattern…). */
+  /** Value patterns of attribute-name derivatives: pattern i's are holes[holesAt[i]] up to
+   * holes[holesAt[i + 1]]. */
+  holesAt: Ints;
   holes: Ints;
 }
 
@@ -82,6 +91,7 @@ function operands(p: Pattern, out: Pattern[]): void {
  * derivative states through the interning tables (memo holders need not be referred to by
  * anything else — e.g. the isolated content states the validator starts elements from). */
 function allPatterns(schema: Schema): Pattern[] {
+  schema.factory.restoreAll();
   schema.factory.indexRestored();
   const seen = new Set<Pattern>();
   const stack: Pattern[] = [schema.start, ...schema.elements];
@@ -103,8 +113,9 @@ function allPatterns(schema: Schema): Pattern[] {
 export function serializeSchema(schema: Schema): string {
   // Keep the grammar, every pattern holding memo entries, and what those refer to;
   // intermediate patterns no table points at are recomputed if ever needed.
+  const f = schema.factory;
   const keep = new Set<Pattern>();
-  const stack: Pattern[] = [schema.start, ...schema.elements];
+  const stack: Pattern[] = [f.empty, f.notAllowed, f.text, schema.start, ...schema.elements];
   for (const p of allPatterns(schema)) if (p.memo?.size || p.closeMemo || p.endMemo) stack.push(p);
   const links: Pattern[] = [];
   while (stack.length) {
@@ -152,97 +163,141 @@ export function serializeSchema(schema: Schema): string {
     return i;
   };
   const rows: number[] = [];
-  ordered.forEach((p, i) => {
-    rows.push(KIND_CODE.get(p.k)!);
-    switch (p.k) {
-      case 'empty': case 'notAllowed': case 'text': break;
-      case 'choice': case 'group': case 'interleave': case 'after': rows.push(ref(i, p.a), ref(i, p.b)); break;
-      case 'oneOrMore': case 'list': rows.push(ref(i, p.p)); break;
-      case 'hole': rows.push(ref(i, p.vp)); break;
-      case 'marker': rows.push(p.index); break;
-      case 'data': rows.push(dt(p.dt), p.except ? ref(i, p.except) : -1); break;
-      case 'value': rows.push(dt(p.dt), str(p.value)); break;
-      case 'attribute': rows.push(nc(p.nc), ref(i, p.p), str(p.doc)); break;
-      case 'element': rows.push(nc(p.nc), index.get(p.content)!, str(p.doc)); break;
-    }
-  });
+  const memoAt: number[] = [];
   const memo: number[] = [];
   const close: number[] = [];
   const end: number[] = [];
+  const holesAt: number[] = [];
   const holes: number[] = [];
   ordered.forEach((p, i) => {
-    if (p.holes) holes.push(i, p.holes.length, ...p.holes.map((h) => index.get(h)!));
-    if (p.memo) for (const [k, v] of p.memo) memo.push(i, str(k), index.get(v)!);
-    if (p.closeMemo) close.push(i, index.get(p.closeMemo)!);
-    if (p.endMemo) end.push(i, index.get(p.endMemo)!);
+    const at = rows.length;
+    rows.push(KIND_CODE.get(p.k)! | (p.nullable ? NULLABLE : 0) | (p.has << HAS_SHIFT), -1, -1, -1);
+    const set = (...xs: number[]): void => { xs.forEach((x, j) => { rows[at + 1 + j] = x; }); };
+    switch (p.k) {
+      case 'empty': case 'notAllowed': case 'text': break;
+      case 'choice': case 'group': case 'interleave': case 'after': set(ref(i, p.a), ref(i, p.b)); break;
+      case 'oneOrMore': case 'list': set(ref(i, p.p)); break;
+      case 'hole': set(ref(i, p.vp)); break;
+      case 'marker': set(p.index); break;
+      case 'data': set(dt(p.dt), p.except ? ref(i, p.except) : -1); break;
+      case 'value': set(dt(p.dt), str(p.value)); break;
+      case 'attribute': set(nc(p.nc), ref(i, p.p), str(p.doc)); break;
+      case 'element': set(nc(p.nc), index.get(p.content)!, str(p.doc)); break;
+    }
+    memoAt.push(memo.length / 2);
+    if (p.memo) for (const [k, v] of p.memo) memo.push(str(k), index.get(v)!);
+    close.push(p.closeMemo ? index.get(p.closeMemo)! : -1);
+    end.push(p.endMemo ? index.get(p.endMemo)! : -1);
+    holesAt.push(holes.length);
+    if (p.holes) for (const h of p.holes) holes.push(index.get(h)!);
   });
+  memoAt.push(memo.length / 2);
+  holesAt.push(holes.length);
   const out: Serialized = {
     format: SCHEMA_FORMAT, datatypes: dts, strings, nameClasses, rows: encodeInts(rows), start: index.get(schema.start)!,
     elements: schema.elements.map((e) => index.get(e)!), files: schema.files,
-    memo: encodeInts(memo), close: encodeInts(close), end: encodeInts(end), holes: encodeInts(holes),
+    memoAt: encodeInts(memoAt), memo: encodeInts(memo), close: encodeInts(close), end: encodeInts(end),
+    holesAt: encodeInts(holesAt), holes: encodeInts(holes),
   };
   return JSON.stringify(out);
 }
 
+/** The patterns of a stored schema, each made when first reached and filled in when first
+ * read past its header (pattern.ts `full`). */
+class StoredPatterns implements Restorer {
+  private readonly pats: (Pattern | undefined)[];
+  private readonly rows: Int32Array;
+  private readonly memoAt: Int32Array;
+  private readonly memo: Int32Array;
+  private readonly close: Int32Array;
+  private readonly end: Int32Array;
+  private readonly holesAt: Int32Array;
+  private readonly holes: Int32Array;
+  private readonly dts: Datatype[];
+  readonly count: number;
+
+  constructor(private readonly f: PatternFactory, private readonly s: Serialized) {
+    this.rows = decodeInts(s.rows);
+    this.count = this.rows.length / ROW;
+    this.pats = new Array<Pattern | undefined>(this.count);
+    this.memoAt = decodeInts(s.memoAt);
+    this.memo = decodeInts(s.memo);
+    this.close = decodeInts(s.close);
+    this.end = decodeInts(s.end);
+    this.holesAt = decodeInts(s.holesAt);
+    this.holes = decodeInts(s.holes);
+    this.dts = s.datatypes.map(([lib, type, params]) => makeDatatype(lib, type, params));
+  }
+
+  /** Pattern i: made (as a stub) on first use. */
+  get(i: number): Pattern {
+    return this.pats[i] ?? this.make(i);
+  }
+
+  private make(i: number): Pattern {
+    const head = this.rows[ROW * i]!;
+    const code = head & 15;
+    const f = this.f;
+    const p = code === 0 ? f.empty : code === 1 ? f.notAllowed : code === 2 ? f.text
+      : newNode(KINDS[code]!, i, (head & NULLABLE) !== 0, head >> HAS_SHIFT) as unknown as Pattern;
+    if (code > 2) { p.src = i; p.restorer = this; }
+    this.pats[i] = p;
+    return p;
+  }
+
+  fill(p: Pattern): void {
+    const i = p.src;
+    p.restorer = undefined;
+    p.src = -1;
+    const { rows, s } = this;
+    const at = ROW * i, x = rows[at + 1]!, y = rows[at + 2]!, z = rows[at + 3]!;
+    const n = p as Pattern & { a?: Pattern; b?: Pattern; p?: Pattern; vp?: Pattern; index?: number; dt?: Datatype; except?: Pattern | null; value?: string; nc?: NameClass; doc?: string; content?: Pattern };
+    switch (p.k) {
+      case 'choice': case 'group': case 'interleave': case 'after': n.a = this.get(x); n.b = this.get(y); break;
+      case 'oneOrMore': case 'list': n.p = this.get(x); break;
+      case 'hole': n.vp = this.get(x); break;
+      case 'marker': n.index = x; break;
+      case 'data': n.dt = this.dts[x]; n.except = y < 0 ? null : this.get(y); break;
+      case 'value': n.dt = this.dts[x]; n.value = s.strings[y]; break;
+      case 'attribute': n.nc = s.nameClasses[x]; n.p = this.get(y); n.doc = z < 0 ? undefined : s.strings[z]; break;
+      case 'element': n.nc = s.nameClasses[x]; n.content = this.get(y); n.doc = z < 0 ? undefined : s.strings[z]; break;
+      default: break;
+    }
+    const m0 = this.memoAt[i]!, m1 = this.memoAt[i + 1]!;
+    if (m1 > m0) {
+      const memo = (p.memo ??= new Map());
+      for (let j = 2 * m0; j < 2 * m1; j += 2) {
+        const key = s.strings[this.memo[j]!]!;
+        if (!memo.has(key)) memo.set(key, this.get(this.memo[j + 1]!));
+      }
+    }
+    const c = this.close[i]!, e = this.end[i]!;
+    if (c >= 0) p.closeMemo ??= this.get(c);
+    if (e >= 0) p.endMemo ??= this.get(e);
+    const h0 = this.holesAt[i]!, h1 = this.holesAt[i + 1]!;
+    if (h1 > h0) {
+      const vs: Pattern[] = [];
+      for (let j = h0; j < h1; j++) vs.push(this.get(this.holes[j]!));
+      p.holes ??= vs;
+    }
+  }
+
+  all(): void {
+    for (let i = 0; i < this.count; i++) {
+      const p = this.get(i);
+      if (p.restorer === this) this.fill(p);
+      this.f.adopt(p);
+    }
+  }
+}
+
 /** The schema back from serializeSchema's text, memo tables included; throws on a
- * different format. */
+ * different format. Its patterns are made as validation reaches them. */
 export function deserializeSchema(text: string): Schema {
   const s = JSON.parse(text) as Serialized;
   if (s.format !== SCHEMA_FORMAT) throw new Error(`schema cache format ${s.format}, expected ${SCHEMA_FORMAT}`);
   const f = new PatternFactory();
-  const dts = s.datatypes.map(([lib, type, params]) => makeDatatype(lib, type, params));
-  const pats: Pattern[] = [];
-  const elementContent: [PatternOf<'element'>, number][] = [];
-  const { strings, nameClasses } = s;
-  const rows = decodeInts(s.rows);
-  const doc = (i: number): string | undefined => (i < 0 ? undefined : strings[i]);
-  const rowsEnd = rows.length;
-  for (let at = 0; at < rowsEnd;) {
-    const code = rows[at++]!;
-    // The binary kinds (nine patterns in ten) are told by number first: this loop runs once
-    // per process, mostly in V8's interpreter, where matching the kind's name case after
-    // case was a good part of loading a state graph.
-    if (code >= FIRST_BINARY && code <= LAST_BINARY) {
-      pats.push(f.restoreBinary(KINDS[code] as BinaryKind, pats[rows[at]!]!, pats[rows[at + 1]!]!));
-      at += 2;
-      continue;
-    }
-    const k = KINDS[code];
-    switch (k) {
-      case 'empty': pats.push(f.empty); break;
-      case 'notAllowed': pats.push(f.notAllowed); break;
-      case 'text': pats.push(f.text); break;
-      case 'oneOrMore': pats.push(f.oneOrMore(pats[rows[at++]!]!)); break;
-      case 'list': pats.push(f.list(pats[rows[at++]!]!)); break;
-      case 'hole': pats.push(f.hole(pats[rows[at++]!]!)); break;
-      case 'marker': pats.push(f.marker(rows[at++]!)); break;
-      case 'data': { const ex = rows[at + 1]!; pats.push(f.data(dts[rows[at]!]!, ex < 0 ? null : pats[ex]!)); at += 2; break; }
-      case 'value': pats.push(f.value(dts[rows[at]!]!, strings[rows[at + 1]!]!)); at += 2; break;
-      case 'attribute': pats.push(f.attribute(nameClasses[rows[at]!]!, pats[rows[at + 1]!]!, doc(rows[at + 2]!))); at += 3; break;
-      case 'element': {
-        const e = f.element(nameClasses[rows[at]!]!, doc(rows[at + 2]!));
-        elementContent.push([e, rows[at + 1]!]);
-        pats.push(e);
-        at += 3;
-        break;
-      }
-      default: throw new Error('schema cache: unknown pattern kind');
-    }
-  }
-  for (const [e, c] of elementContent) e.content = pats[c]!;
-  const m = decodeInts(s.memo);
-  for (let i = 0, n = m.length; i < n; i += 3) (pats[m[i]!]!.memo ??= new Map()).set(strings[m[i + 1]!]!, pats[m[i + 2]!]!);
-  const close = decodeInts(s.close);
-  for (let i = 0; i < close.length; i += 2) pats[close[i]!]!.closeMemo = pats[close[i + 1]!]!;
-  const end = decodeInts(s.end);
-  for (let i = 0; i < end.length; i += 2) pats[end[i]!]!.endMemo = pats[end[i + 1]!]!;
-  const holes = decodeInts(s.holes);
-  for (let i = 0; i < holes.length;) {
-    const p = pats[holes[i]!]!, n = holes[i + 1]!;
-    const vs: Pattern[] = [];
-    for (let j = 0; j < n; j++) vs.push(pats[holes[i + 2 + j]!]!);
-    p.holes = vs;
-    i += 2 + n;
-  }
-  return { factory: f, start: pats[s.start]!, elements: s.elements.map((i) => pats[i] as PatternOf<'element'>), files: s.files };
+  const stored = new StoredPatterns(f, s);
+  f.restoreFrom(stored, stored.count);
+  return { factory: f, start: stored.get(s.start), elements: s.elements.map((i) => stored.get(i) as PatternOf<'element'>), files: s.files };
 }

@@ -8,7 +8,7 @@ import {
   describeNames, describeValues, expectedAttributes, expectedAttributeValues, expectedElements, expectedTextValues,
   requiredAttributes, requiredAttributeNames, requiredElements, closestName, type ExpectedName, type ExpectedValue,
 } from './expected.js';
-import { ncContains, type Pattern } from './pattern.js';
+import { full, ncContains, type Pattern } from './pattern.js';
 import type { Schema } from './rng-load.js';
 
 export interface Expected {
@@ -282,11 +282,12 @@ function isolated(d: Derivatives, opened: Pattern): Isolated {
   if (hit) return hit;
   const f = d.f;
   const rests: Pattern[] = [];
-  let content = opened.memo?.get(ISO_CONTENT);
+  let content = full(opened).memo?.get(ISO_CONTENT);
   if (content) {
     for (let i = 0, r; (r = opened.memo!.get(ISO_REST + i)); i++) rests.push(r);
   } else {
     const isolate = (x: Pattern): Pattern => {
+      full(x);
       if (x.k === 'choice') return f.choice(isolate(x.a), isolate(x.b));
       if (x.k !== 'after') return f.notAllowed;
       let i = rests.indexOf(x.b);
@@ -298,13 +299,17 @@ function isolated(d: Derivatives, opened: Pattern): Isolated {
     rests.forEach((r, i) => d.remember(opened, ISO_REST + i, r));
   }
   const back = (x: Pattern): Pattern => {
+    full(x);
     if (x.k === 'choice') return f.choice(back(x.a), back(x.b));
     return x.k === 'marker' ? rests[x.index]! : f.notAllowed;
   };
   const restored = new Map<Pattern, Pattern>();
   // An element's end state is a choice of markers: the restored state is memoised on the
   // opened state under the markers' indexes (which is what it depends on), for the cache.
-  const markers = (x: Pattern): string => (x.k === 'choice' ? `${markers(x.a)},${markers(x.b)}` : x.k === 'marker' ? String(x.index) : '');
+  const markers = (x: Pattern): string => {
+    full(x);
+    return x.k === 'choice' ? `${markers(x.a)},${markers(x.b)}` : x.k === 'marker' ? String(x.index) : '';
+  };
   const restore = (end: Pattern): Pattern => {
     let r = restored.get(end);
     if (r) return r;
