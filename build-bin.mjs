@@ -78,13 +78,9 @@ if (spawnSync('strip', [node], { stdio: 'ignore' }).status !== 0) process.stderr
 const bin = join(outdir, 'qdc');
 rmSync(bin, { force: true });
 const config = join(work, 'sea-config.json');
-// Short commands run without TurboFan where V8 has Maglev (run-cached.cjs says why); set here,
-// the flag costs nothing, while setting it at run time loads node:v8 (the language server
-// turns TurboFan back on).
-const v8Major = Number.parseInt(execFileSync(node, ['-p', 'process.versions.v8'], { encoding: 'utf8' }), 10);
-const execArgv = ['--min-semi-space-size=4', '--max-semi-space-size=4', ...(v8Major >= 12 ? ['--no-opt'] : [])];
-// No SEA code cache for the entry: V8 made it without --no-opt and rejects it (with a warning)
-// under it; the entry is a few kilobytes, and the bundles have their own cache.
+// No V8 code-generation flag here (lint sets --no-opt itself; run-cached.cjs says why): such a
+// flag would invalidate the code cache of node's own modules for every command.
+const execArgv = ['--min-semi-space-size=4', '--max-semi-space-size=4'];
 const seaConfig = { main, disableExperimentalSEAWarning: true, useCodeCache: false, assets, execArgv };
 const nodeHelp = execFileSync(node, ['--help'], { encoding: 'utf8' });
 if (nodeHelp.includes('--build-sea')) {

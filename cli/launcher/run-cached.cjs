@@ -26,15 +26,16 @@ function runCached(b) {
   let cachedData;
   const arg = b.command ?? process.argv[2] ?? '';
   const command = /^[a-z][a-z-]{0,15}$/.test(arg) ? arg : 'other';
-  // A command that is over in well under a second does better without V8's top tier
-  // (TurboFan) where V8 has a middle one (Maglev, V8 12 on: Node 22 on): on a 2-core machine
-  // TurboFan's compiles cost more than its code saves before the process exits (bench/lint
-  // on Node 26, 935 documents: 7% faster without it; 3,740: 3% slower). Without Maglev
-  // (Node 20) it stays. The language server runs for hours and keeps it. Set before the
-  // bundle is compiled, so that the code cache is made and checked under the same flags.
-  // The standalone executable starts with --no-opt (build-bin.mjs): node:v8, which the flag
-  // is otherwise set through, loads node:stream with it, a visible part of a short command.
-  const noTurbofan = command !== 'lsp' && Number.parseInt(process.versions.v8, 10) >= 12;
+  // A lint is over in well under a second and does better without V8's top tier (TurboFan)
+  // where V8 has a middle one (Maglev, V8 12 on: Node 22 on): on a 2-core machine TurboFan's
+  // compiles cost more than its code saves before the process exits (bench/lint on Node 26,
+  // 935 documents: 7% faster without it; 3,740: 3% slower). Only lint: any V8 code-generation
+  // flag also invalidates the code cache node keeps for its own modules, so every built-in
+  // module loaded afterwards is compiled from source (node:net, node:child_process and the
+  // stream modules that `run` needs: ~9 ms with --no-opt, ~4 ms without). Without Maglev
+  // (Node 20) TurboFan stays. Set before the bundle is compiled, so that the code cache is
+  // made and checked under the same flags.
+  const noTurbofan = command === 'lint' && Number.parseInt(process.versions.v8, 10) >= 12;
   if (noTurbofan !== process.execArgv.includes('--no-opt')) require('node:v8').setFlagsFromString(noTurbofan ? '--no-opt' : '--opt');
   if (!process.env.QDC_NO_CODE_CACHE) {
     try {
