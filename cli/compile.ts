@@ -1,5 +1,5 @@
 // `qdc compile FILE.xml [--caps-file F] [--qemu-conf F] [--root DIR] [--format args|json|plan]`
-import { compile, formatArgs, formatJson, formatPlan, parseXml } from '../compiler/src/index.js';
+import { compile, formatArgs, formatJson, formatPlan, parseDomain } from '../compiler/src/index.js';
 import { parseArgs, str, UsageError } from './args.js';
 import { compileInputs, readText } from './compile-inputs.js';
 import { layoutFrom } from './root-option.js';
@@ -15,13 +15,13 @@ export async function runCompile(argv: string[]): Promise<number> {
   if (!['args', 'json', 'plan'].includes(format)) throw new UsageError(`--format must be args, json or plan (got '${format}')`);
   const file = p.positional[0]!;
   const text = readText(file, 'domain XML');
-  const document = parseXml(text); // once, for the emulator lookup and the compile
+  const model = parseDomain(text); // once, for the emulator lookup and the compile
   // Without --caps-file, the cached probe of the domain's <emulator> (probed on first use).
   // the probe pulls in process spawning: load it only when there is no --caps-file
-  const caps = str(p, 'caps-file') ? undefined : await (await import('./domain-caps.js')).probedCapsFor(text, layoutFrom(p), document);
+  const caps = str(p, 'caps-file') ? undefined : await (await import('./domain-caps.js')).probedCapsFor(model.domain, layoutFrom(p));
   const inputs = compileInputs({ root: str(p, 'root'), capsFile: str(p, 'caps-file'), qemuConf: str(p, 'qemu-conf'), caps });
   if (printDiagnostics(inputs.confFile ?? 'qemu.conf', inputs.confDiagnostics)) return 1;
-  const result = compile(text, { ...inputs.options, document, nowEpochSeconds: Math.floor(Date.now() / 1000) });
+  const result = compile(text, { ...inputs.options, model, nowEpochSeconds: Math.floor(Date.now() / 1000) });
   const failed = printDiagnostics(file, result.diagnostics, text);
   if (failed || !result.plan) return 1;
   printTaint(file, result.plan);

@@ -234,7 +234,7 @@ export async function runLint(argv: string[]): Promise<number> {
   let compileCheckFor: ((text: string) => Promise<LintOptions['compileCheck']>) | undefined;
   if (p.options.has('compile')) {
     const { compileInputs } = await import('./compile-inputs.js');
-    const { compile } = await import('../compiler/src/compile.js');
+    const { compile, parseDomain } = await import('../compiler/src/compile.js');
     const capsFile = str(p, 'caps-file');
     if (!capsFile) {
       const { domainEmulator, probedCapsFor } = await import('./domain-caps.js');
@@ -242,10 +242,11 @@ export async function runLint(argv: string[]): Promise<number> {
       const layout = layoutFrom(p);
       const byEmulator = new Map<string, ReturnType<typeof compileInputs>['options']>();
       compileCheckFor = async (text) => {
-        const emulator = domainEmulator(text);
+        const domain = parseDomain(text).domain;
+        const emulator = domainEmulator(domain);
         if (!emulator) return undefined;
         if (!byEmulator.has(emulator)) {
-          const caps = await probedCapsFor(text, layout);
+          const caps = await probedCapsFor(domain, layout);
           byEmulator.set(emulator, compileInputs({ root: str(p, 'root'), caps, qemuConf: str(p, 'qemu-conf') }).options);
         }
         const options = byEmulator.get(emulator);

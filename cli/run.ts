@@ -1,7 +1,7 @@
 // `qdc run FILE.xml [--root DIR] [--console] [--paused]`: compile, start QEMU, report where
 // the log and consoles are. With --console, stay attached to the guest's console until it
 // powers off (then apply <on_poweroff>) or Ctrl-C (which stops the guest cleanly).
-import { compile, parseDomain, parseXml, type Plan } from '../compiler/src/index.js';
+import { compile, parseDomain, type Plan } from '../compiler/src/index.js';
 import { openConsole, preparePtyConsole, primaryConsole, type ConsoleLink } from '../runtime/console.js';
 import { resolveRunAs } from '../runtime/credentials.js';
 import { applyPoweroff, domainStatus, quitDomain } from '../runtime/lifecycle.js';
@@ -30,22 +30,29 @@ export async function runRun(argv: string[]): Promise<number> {
   const attach = p.options.has('console');
   const paused = p.options.has('paused');
   const text = readText(file, 'domain XML');
-  const document = parseXml(text); // once: emulator, on_poweroff and the compile read it
+  const model = parseDomain(text); // once: emulator, on_poweroff and the compile read it
   const layout = layoutFrom(p);
   const capsFile = str(p, 'caps-file');
-  const caps = capsFile ? undefined : await probedCapsFor(text, layout, document);
+  const caps = capsFile ? undefined : await probedCapsFor(model.domain, layout);
   const inputs = compileInputs({ root: str(p, 'root'), capsFile, caps, qemuConf: str(p, 'qemu-conf'), paused });
   if (printDiagnostics(inputs.confFile ?? 'qemu.conf', inputs.confDiagnostics)) return 1;
-  const onPoweroff = parseDomain(text, document).domain?.onPoweroff ?? 'destroy';
+  const onPoweroff = model.domain?.onPoweroff ?? 'destroy';
   const { user, group } = inputs.options.config;
   const runAs = resolveRunAs(user, group, (m) => process.stderr.write(`qdc run: warning: ${m}\n`));
 
-  // QDC_PROGRESS=1: the progress lines on a pipe too (CI logs, bench/launch.mjs)
-  const tty = process.stderr.isTTY || process.env.QDC_PROGRESS === '1';
+  // QDC_PROGRESS=1: the progress lines on a pipe too (CI logs, bench/launch.mjs). Not
+  // process.stderr.isTTY: making process.stderr is a millisecond of the launch, spent after
+  // QEMU was spawned instead (the lines before it wait for it, or for a failed start's error).
+  const showProgress = process.env.QDC_PROGRESS === '1' || process.getBuiltinModule('node:tty').isatty(2);
+  let pending = '';
+  const flushProgress = (): void => { if (pending) { process.stderr.write(pending); pending = ''; } };
   // Times are from qdc's own start (process.uptime(): `performance` would first load
   // perf_hooks, a visible part of the launch).
   const progress = (stage: StartStage, detail: string): void => {
-    if (tty) process.stderr.write(`  ${STAGE_TEXT[stage].padEnd(10)} ${detail}  (${Math.round(process.uptime() * 1000)} ms)\n`);
+    if (showProgress) {
+      pending += `  ${STAGE_TEXT[stage].padEnd(10)} ${detail}  (${Math.round(process.uptime() * 1000)} ms)\n`;
+      if (stage !== 'compiled') flushProgress();
+    }
     // While QEMU initialises, qdc has nothing to do: what attaching needs is made ready then.
     // A reader that goes away (`| head`) must not crash us mid-run and strand the guest.
     if (stage === 'spawned' && attach) {
@@ -63,7 +70,7 @@ export async function runRun(argv: string[]): Promise<number> {
     started = await startDomain({
       layout, onPoweroff, xmlFile: file, progress, signal: abort.signal, runAs,
       compile: (domainId, masterKey): Plan => {
-        const result = compile(text, { ...inputs.options, document, domainId, secrets: inputs.secretsFor(masterKey), startPaused: paused, allocatePort: hostPortAllocator(), nowEpochSeconds: Math.floor(Date.now() / 1000) });
+        const result = compile(text, { ...inputs.options, model, domainId, secrets: inputs.secretsFor(masterKey), startPaused: paused, allocatePort: hostPortAllocator(), nowEpochSeconds: Math.floor(Date.now() / 1000) });
         if (printDiagnostics(file, result.diagnostics, text) || !result.plan) throw new CompileFailed();
         printTaint(file, result.plan);
         return result.plan;
@@ -76,6 +83,7 @@ export async function runRun(argv: string[]): Promise<number> {
       } : undefined,
     });
   } catch (e) {
+    flushProgress();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     link?.close();

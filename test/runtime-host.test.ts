@@ -8,7 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileInputs } from '../cli/compile-inputs.js';
 import { probedCapsFor } from '../cli/domain-caps.js';
-import { compile, type Plan } from '../compiler/src/index.js';
+import { compile, parseDomain, type Plan } from '../compiler/src/index.js';
 import { RuntimeError } from '../runtime/errors.js';
 import { helperBinary, unixListening } from '../runtime/host-resources.js';
 import { destroyDomain } from '../runtime/lifecycle.js';
@@ -32,7 +32,7 @@ function xmlFor(name: string, devices = ''): string {
 /** Start `name`, letting `edit` change the compiled plan (paused, so the guest never runs). */
 async function start(name: string, opts: { devices?: string; edit?: (p: Plan) => void } = {}) {
   const text = xmlFor(name, opts.devices);
-  const caps = await probedCapsFor(text, layout);
+  const caps = await probedCapsFor(parseDomain(text).domain, layout);
   const inputs = compileInputs({ root, caps, paused: true });
   return startDomain({
     layout, onPoweroff: 'destroy',

@@ -41,8 +41,10 @@ export function parseDomain(text: string, parsed?: XmlDocument): ModelResult {
   return { domain, diagnostics: sink.items };
 }
 
-export function compile(text: string, opts: CompileOptions & { nowEpochSeconds?: number; document?: XmlDocument }): CompileResult {
-  const parsed = parseDomain(text, opts.document);
+/** `document` or `model`: what the caller already made of `text` (parseXml, parseDomain),
+ * so that it is not made again. */
+export function compile(text: string, opts: CompileOptions & { nowEpochSeconds?: number; document?: XmlDocument; model?: ModelResult }): CompileResult {
+  const parsed = opts.model ?? parseDomain(text, opts.document);
   if (!parsed.domain || parsed.diagnostics.some((d) => d.severity === 'error')) return parsed;
   const sink = new DiagnosticSink();
   sink.items.push(...parsed.diagnostics);

@@ -48,14 +48,14 @@ export function runtimeCommands(connection: Connection, settings: ServerSettings
           const text = doc.getText();
           const parsed = parseDomain(text);
           if (!parsed.domain) return { ok: false, error: parsed.diagnostics[0]?.message ?? 'the domain does not parse' };
-          const caps = await probedCapsFor(text, l);
+          const caps = await probedCapsFor(parsed.domain, l);
           const inputs = compileInputs({ root: settings.root, caps, qemuConf: settings.qemuConf });
           const name = parsed.domain.name;
           const started = await startDomain({
             layout: l, onPoweroff: parsed.domain.onPoweroff, xmlFile: doc.uri,
             progress: (stage, detail) => notify({ uri: doc.uri, name, state: stage, detail }),
             compile: (domainId, masterKey): Plan => {
-              const r = compile(text, { ...inputs.options, domainId, secrets: inputs.secretsFor(masterKey), allocatePort: hostPortAllocator(), nowEpochSeconds: Math.floor(Date.now() / 1000) });
+              const r = compile(text, { ...inputs.options, model: parsed, domainId, secrets: inputs.secretsFor(masterKey), allocatePort: hostPortAllocator(), nowEpochSeconds: Math.floor(Date.now() / 1000) });
               const err = r.diagnostics.find((d) => d.severity === 'error');
               if (err || !r.plan) throw new Error(`${err?.range.start.line}:${err?.range.start.column}: ${err?.message ?? 'does not compile'}`);
               return r.plan;
