@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { assertAscii, bundleOptions, launcherOptions } from './build-common.mjs';
+import { assertAscii, bundleOptions, cachedBundleOptions, launcherOptions } from './build-common.mjs';
 
 const NODE_VERSION = '26.10.0';
 // npm's sha512 integrity of node-<os>-<cpu>@NODE_VERSION, checked before the binary is used
@@ -61,7 +61,7 @@ function runtimeNode() {
 // SEA runs CommonJS with only built-in modules available: everything is bundled.
 const main = join(work, 'sea-main.cjs');
 await build({ ...launcherOptions, entryPoints: ['cli/launcher/sea-main.cjs'], outfile: main });
-await build({ ...bundleOptions, entryPoints: ['cli/main.ts'], outfile: join(work, 'qdc-main.js') });
+await build({ ...cachedBundleOptions, entryPoints: ['cli/main.ts'], outfile: join(work, 'qdc-main.js') });
 await build({ ...bundleOptions, entryPoints: ['server/src/main.ts'], outfile: join(work, 'server.js') });
 for (const f of ['qdc-main.js', 'server.js']) assertAscii(join(work, f));
 const assets = { 'qdc-main.js': join(work, 'qdc-main.js'), 'server.js': join(work, 'server.js') };

@@ -2,7 +2,7 @@
 // the compiler library for benchmarks, and, when present, the language server and extension.
 import { build } from 'esbuild';
 import { existsSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { assertAscii, bundleOptions, launcherOptions } from './build-common.mjs';
+import { assertAscii, bundleOptions, cachedBundleOptions, launcherOptions } from './build-common.mjs';
 import { join } from 'node:path';
 
 // QDC_OUTDIR lets parallel work build private copies without touching dist/.
@@ -11,7 +11,7 @@ const outdir = process.env.QDC_OUTDIR ?? 'dist';
 mkdirSync(outdir, { recursive: true });
 // dist/ holds CommonJS bundles although the package itself is an ES module package
 writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
-await build({ ...bundleOptions, entryPoints: ['cli/main.ts'], outfile: join(outdir, 'qdc-main.js'), format: 'cjs' });
+await build({ ...cachedBundleOptions, entryPoints: ['cli/main.ts'], outfile: join(outdir, 'qdc-main.js') });
 assertAscii(join(outdir, 'qdc-main.js'));
 // dist/qdc.js is a small launcher that runs qdc-main.js through V8's code cache
 await build({ ...launcherOptions, entryPoints: ['cli/launcher/qdc-launcher.cjs'], outfile: join(outdir, 'qdc.js') });

@@ -11,9 +11,7 @@ const vm = require('node:vm');
 
 // bundled in by esbuild: the same key as the other caches use, not node:crypto
 const { cacheKey } = require('../../runtime/cache-key.ts');
-
-// CommonJS's module wrapper (what Module.wrap gives)
-const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
+const WRAPPER = require('./module-wrapper.cjs');
 
 /**
  * @param {{ filename: string, source: string, origin: string, stamp: string, dirname: string, command?: string }} b
@@ -44,7 +42,9 @@ function runCached(b) {
       cachedData = fs.readFileSync(cacheFile);
     } catch { /* no cache yet */ }
   }
-  const script = new vm.Script(WRAPPER[0] + b.source + WRAPPER[1], { filename: b.filename, cachedData, importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  // the CLI bundle comes wrapped (build-common.mjs); the server bundle is also run by VS Code
+  const code = b.source.startsWith(WRAPPER[0]) ? b.source : WRAPPER[0] + b.source + WRAPPER[1];
+  const script = new vm.Script(code, { filename: b.filename, cachedData, importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER });
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
     // written once the command ran, so the functions it compiled lazily are in the cache too;
     // not after a usage error (exit 2) or a crash, which ran little of the command
