@@ -176,13 +176,16 @@ export class PatternFactory {
     if (!r) return;
     this.restorer = undefined;
     r.all();
-    this.indexRestored();
   }
 
   /** Puts a stored pattern (made and filled in by the restorer) into the interning tables. */
   adopt(p: Pattern): void {
     switch (p.k) {
-      case 'choice': case 'group': case 'interleave': case 'after': this.unindexed.push(p); break;
+      case 'choice': case 'group': case 'interleave': case 'after': {
+        (p.a.pairs ??= new Map()).set(pairKey(p.k, p.b), p);
+        this.count++;
+        break;
+      }
       case 'oneOrMore': p.p.plus ??= p; this.table.set(internKey(p), p); break;
       case 'list': case 'data': case 'value': case 'attribute': this.table.set(internKey(p), p); break;
       case 'marker': this.markers[p.index] ??= p; break;
@@ -201,7 +204,7 @@ export class PatternFactory {
   }
 
   private count = 0;
-  get size(): number { return this.table.size + this.count + this.unindexed.length; }
+  get size(): number { return this.table.size + this.count; }
 
   /** Derivative memo entries (states and transitions) added since the schema was loaded:
    * tells a cache of the state graph that it has something new to store. */
@@ -213,11 +216,10 @@ export class PatternFactory {
 
   // Binary patterns are interned in a table on their first operand, keyed by kind and
   // the second operand's id: small-integer keys, no strings built per derivative step.
-  private binary<K extends 'choice' | 'group' | 'interleave' | 'after'>(k: K, kind: number, a: Pattern, b: Pattern, nullable: boolean): Pattern {
+  private binary(k: BinaryKind, a: Pattern, b: Pattern, nullable: boolean): Pattern {
     if (this.restorer) this.restoreAll();
-    if (this.unindexed.length) this.indexRestored();
     const t = (a.pairs ??= new Map());
-    const key = kind * 0x4000000 + b.id;
+    const key = pairKey(k, b);
     let p = t.get(key);
     if (!p) {
       p = this.makeBinary(k, a, b, nullable);
@@ -227,27 +229,10 @@ export class PatternFactory {
     return p;
   }
 
-  private makeBinary(k: 'choice' | 'group' | 'interleave' | 'after', a: Pattern, b: Pattern, nullable: boolean): Pattern {
+  private makeBinary(k: BinaryKind, a: Pattern, b: Pattern, nullable: boolean): Pattern {
     const n = newNode(k, this.nextId++, nullable, k === 'after' ? a.has : a.has | b.has);
     n.a = a; n.b = b;
     return n as unknown as Pattern;
-  }
-
-  /** Restored binary patterns not yet in the interning tables: they are indexed when the
-   *  first new binary pattern is made, if one ever is. */
-  private unindexed: Pattern[] = [];
-
-  /** Puts the restored patterns into the interning tables (before anything new is interned,
-   *  and before the tables are walked: serialize.ts). */
-  indexRestored(): void {
-    const list = this.unindexed;
-    this.unindexed = [];
-    for (const p of list) {
-      const { a, b } = p as PatternOf<'choice'>;
-      const kind = p.k === 'choice' ? 0 : p.k === 'group' ? 1 : p.k === 'interleave' ? 2 : 3;
-      (a.pairs ??= new Map()).set(kind * 0x4000000 + b.id, p);
-    }
-    this.count += list.length;
   }
 
   choice(a: Pattern, b: Pattern): Pattern {
@@ -269,14 +254,14 @@ export class PatternFactory {
   }
 
   private choice2(a: Pattern, b: Pattern): Pattern {
-    return this.binary('choice', 0, a, b, a.nullable || b.nullable);
+    return this.binary('choice', a, b, a.nullable || b.nullable);
   }
 
   group(a: Pattern, b: Pattern): Pattern {
     if (a.k === 'notAllowed' || b.k === 'notAllowed') return this.notAllowed;
     if (a.k === 'empty') return b;
     if (b.k === 'empty') return a;
-    return this.binary('group', 1, a, b, a.nullable && b.nullable);
+    return this.binary('group', a, b, a.nullable && b.nullable);
   }
 
   interleave(a: Pattern, b: Pattern): Pattern {
@@ -284,18 +269,17 @@ export class PatternFactory {
     if (a.k === 'empty') return b;
     if (b.k === 'empty') return a;
     if (a.id > b.id) [a, b] = [b, a]; // interleave is commutative
-    return this.binary('interleave', 2, a, b, a.nullable && b.nullable);
+    return this.binary('interleave', a, b, a.nullable && b.nullable);
   }
 
   after(a: Pattern, b: Pattern): Pattern {
     if (a.k === 'notAllowed' || b.k === 'notAllowed') return this.notAllowed;
-    return this.binary('after', 3, a, b, false);
+    return this.binary('after', a, b, false);
   }
 
   oneOrMore(p: Pattern): Pattern {
     if (p.k === 'notAllowed' || p.k === 'empty') return p;
-    if (p.plus) return p.plus;
-    return (p.plus = this.intern(KEY.oneOrMore(p), (id) => { const n = node('oneOrMore', id, p.nullable, p.has); n.p = p; return n; }));
+    return (p.plus ??= this.intern(KEY.oneOrMore(p), (id) => { const n = node('oneOrMore', id, p.nullable, p.has); n.p = p; return n; }));
   }
 
   list(p: Pattern): Pattern {
@@ -342,6 +326,11 @@ export class PatternFactory {
     return n;
   }
 }
+
+type BinaryKind = 'choice' | 'group' | 'interleave' | 'after';
+const BINARY_KIND: Record<BinaryKind, number> = { choice: 0, group: 1, interleave: 2, after: 3 };
+/** The key of a binary pattern in its first operand's `pairs` table. */
+const pairKey = (k: BinaryKind, b: Pattern): number => BINARY_KIND[k] * 0x4000000 + b.id;
 
 /** Interning keys of the unary and data patterns (the factory's string-keyed table). */
 const KEY = {

@@ -92,7 +92,6 @@ function operands(p: Pattern, out: Pattern[]): void {
  * anything else — e.g. the isolated content states the validator starts elements from). */
 function allPatterns(schema: Schema): Pattern[] {
   schema.factory.restoreAll();
-  schema.factory.indexRestored();
   const seen = new Set<Pattern>();
   const stack: Pattern[] = [schema.start, ...schema.elements];
   const links: Pattern[] = [];
