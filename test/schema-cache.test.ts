@@ -5,7 +5,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSchema, validateDocument, type Schema } from '../compiler/src/schema/index.js';
+import { documentationFor, expectedAt, loadSchema, validateDocument, type Schema } from '../compiler/src/schema/index.js';
+import type { XElement } from '../compiler/src/xml/parse.js';
 import { deserializeSchema, serializeSchema } from '../compiler/src/schema/serialize.js';
 import { parseXml } from '../compiler/src/xml/parse.js';
 
@@ -60,6 +61,30 @@ describe('schema cache', () => {
     const again = deserializeSchema(serializeSchema(warm));
     expect(diagnostics(again)).toEqual(expected);
     expect(again.factory.learned).toBe(0);
+  });
+
+  it('a schema read back lazily completes and documents as the original', () => {
+    // what the language server asks of a schema: what may come at every element (with the
+    // templates completion inserts and the values of each attribute) and the documentation
+    const text = docs[0]!;
+    const answers = (schema: Schema): unknown[] => {
+      const doc = parseXml(text);
+      const out: unknown[] = [];
+      const visit = (el: XElement): void => {
+        const e = expectedAt(schema, doc, { element: el });
+        out.push(e.elements, e.attributes, e.text, e.elements.map((n) => e.template?.(n)));
+        for (const a of el.attrs) out.push(expectedAt(schema, doc, { element: el, attribute: a.name }).attributeValues);
+        out.push(documentationFor(schema, { ns: el.ns ?? '', local: el.local }));
+        for (const a of el.attrs) out.push(documentationFor(schema, { ns: el.ns ?? '', local: el.local }, { ns: '', local: a.name }));
+        el.children.forEach(visit);
+      };
+      visit(doc.root!);
+      return out;
+    };
+    const expectedAnswers = answers(fresh);
+    expect(answers(deserializeSchema(grammarOnly))).toEqual(expectedAnswers);
+    const warm = deserializeSchema(serializeSchema(fresh));
+    expect(answers(warm)).toEqual(expectedAnswers);
   });
 
   it('a partly reached state graph is completed when a new state is needed, mid-document', () => {
