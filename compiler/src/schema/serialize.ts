@@ -169,20 +169,19 @@ export function serializeSchema(schema: Schema): string {
   const holesAt: number[] = [];
   const holes: number[] = [];
   ordered.forEach((p, i) => {
-    const at = rows.length;
-    rows.push(KIND_CODE.get(p.k)! | (p.nullable ? NULLABLE : 0) | (p.has << HAS_SHIFT), -1, -1, -1);
-    const set = (...xs: number[]): void => { xs.forEach((x, j) => { rows[at + 1 + j] = x; }); };
+    let x = -1, y = -1, z = -1;
     switch (p.k) {
       case 'empty': case 'notAllowed': case 'text': break;
-      case 'choice': case 'group': case 'interleave': case 'after': set(ref(i, p.a), ref(i, p.b)); break;
-      case 'oneOrMore': case 'list': set(ref(i, p.p)); break;
-      case 'hole': set(ref(i, p.vp)); break;
-      case 'marker': set(p.index); break;
-      case 'data': set(dt(p.dt), p.except ? ref(i, p.except) : -1); break;
-      case 'value': set(dt(p.dt), str(p.value)); break;
-      case 'attribute': set(nc(p.nc), ref(i, p.p), str(p.doc)); break;
-      case 'element': set(nc(p.nc), index.get(p.content)!, str(p.doc)); break;
+      case 'choice': case 'group': case 'interleave': case 'after': x = ref(i, p.a); y = ref(i, p.b); break;
+      case 'oneOrMore': case 'list': x = ref(i, p.p); break;
+      case 'hole': x = ref(i, p.vp); break;
+      case 'marker': x = p.index; break;
+      case 'data': x = dt(p.dt); y = p.except ? ref(i, p.except) : -1; break;
+      case 'value': x = dt(p.dt); y = str(p.value); break;
+      case 'attribute': x = nc(p.nc); y = ref(i, p.p); z = str(p.doc); break;
+      case 'element': x = nc(p.nc); y = index.get(p.content)!; z = str(p.doc); break;
     }
+    rows.push(KIND_CODE.get(p.k)! | (p.nullable ? NULLABLE : 0) | (p.has << HAS_SHIFT), x, y, z);
     memoAt.push(memo.length / 2);
     if (p.memo) for (const [k, v] of p.memo) memo.push(str(k), index.get(v)!);
     close.push(p.closeMemo ? index.get(p.closeMemo)! : -1);
@@ -262,22 +261,22 @@ class StoredPatterns implements Restorer {
       case 'element': n.nc = s.nameClasses[x]; n.content = this.get(y); n.doc = z < 0 ? undefined : s.strings[z]; break;
       default: break;
     }
+    // A stub's memo tables are empty until now: everything that reads or writes them fills
+    // the stub in first (pattern.ts `full`).
     const m0 = this.memoAt[i]!, m1 = this.memoAt[i + 1]!;
     if (m1 > m0) {
-      const memo = (p.memo ??= new Map());
-      for (let j = 2 * m0; j < 2 * m1; j += 2) {
-        const key = s.strings[this.memo[j]!]!;
-        if (!memo.has(key)) memo.set(key, this.get(this.memo[j + 1]!));
-      }
+      const memo = new Map<string, Pattern>();
+      for (let j = 2 * m0; j < 2 * m1; j += 2) memo.set(s.strings[this.memo[j]!]!, this.get(this.memo[j + 1]!));
+      p.memo = memo;
     }
     const c = this.close[i]!, e = this.end[i]!;
-    if (c >= 0) p.closeMemo ??= this.get(c);
-    if (e >= 0) p.endMemo ??= this.get(e);
+    if (c >= 0) p.closeMemo = this.get(c);
+    if (e >= 0) p.endMemo = this.get(e);
     const h0 = this.holesAt[i]!, h1 = this.holesAt[i + 1]!;
     if (h1 > h0) {
       const vs: Pattern[] = [];
       for (let j = h0; j < h1; j++) vs.push(this.get(this.holes[j]!));
-      p.holes ??= vs;
+      p.holes = vs;
     }
   }
 
