@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/vscode/**', 'node_modules/**'],
     testTimeout: 30000,
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -5,7 +5,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDriverConfig, parseFirmwareDescriptor, parseQemuCaps, type CompileOptions, type FirmwareDescriptor, type QemuCaps, type SecretProvider } from '../compiler/src/index.js';
 
-export const CONFORMANCE_DIR = process.env.QDC_CONFORMANCE_DIR ?? join(import.meta.dirname, '../../shared/conformance');
+import { CONFORMANCE_DIR } from './conformance-dir.js';
+
+export { CONFORMANCE_DIR };
 let caps: QemuCaps | undefined;
 
 export function goldenCaps(): QemuCaps {

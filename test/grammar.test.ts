@@ -10,10 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CONFORMANCE_DIR } from './conformance-dir.js';
 
 const root = resolve(import.meta.dirname, '..');
 const grammar = join(root, 'grammars/domain.rng');
-const shared = process.env.QDC_CONFORMANCE_DIR ?? resolve(root, '../shared/conformance');
+const shared = CONFORMANCE_DIR;
 const haveXmllint = spawnSync('xmllint', ['--version']).status === 0;
 const haveCorpus = existsSync(join(shared, 'schema-verdicts.txt'));
 const inCI = Boolean(process.env.CI);

@@ -3,9 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CONFORMANCE_DIR } from './conformance-dir.js';
 
 const BIN = resolve('dist/qdc.js');
-const CAPS = resolve('../shared/conformance/tests/qemucapabilitiesdata/caps_8.0.0.x86_64.xml');
+const CAPS = join(CONFORMANCE_DIR, 'tests/qemucapabilitiesdata/caps_8.0.0.x86_64.xml');
 const cacheDir = mkdtempSync('/tmp/qdc-launcher-');
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 

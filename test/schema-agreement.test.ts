@@ -9,8 +9,9 @@ import { RelaxNGValidator, XmlDocument } from 'libxml2-wasm';
 import { xmlRegisterFsInputProviders } from 'libxml2-wasm/lib/nodejs.mjs';
 import { loadSchema, validateDocument, type Schema } from '../compiler/src/schema/index.js';
 import { parseXml } from '../compiler/src/xml/parse.js';
+import { CONFORMANCE_DIR } from './conformance-dir.js';
 
-const conformance = join(import.meta.dirname, '../../shared/conformance');
+const conformance = CONFORMANCE_DIR;
 const verdictsFile = join(conformance, 'schema-verdicts.txt');
 const libvirtSchemas = process.env.QDC_LIBVIRT_SCHEMAS ?? '/usr/share/libvirt/schemas';
 const ownGrammars = join(import.meta.dirname, '../grammars');

@@ -9,9 +9,10 @@ import { documentationFor, expectedAt, loadSchema, validateDocument, type Schema
 import type { XElement } from '../compiler/src/xml/parse.js';
 import { deserializeSchema, serializeSchema } from '../compiler/src/schema/serialize.js';
 import { parseXml } from '../compiler/src/xml/parse.js';
+import { CONFORMANCE_DIR } from './conformance-dir.js';
 
 const ownGrammars = join(import.meta.dirname, '../grammars');
-const corpusDir = join(import.meta.dirname, '../../shared/conformance/tests/qemuxml2argvdata');
+const corpusDir = join(CONFORMANCE_DIR, 'tests/qemuxml2argvdata');
 // Our own small documents, plus (when present) a slice of the conformance corpus.
 const docs: string[] = [
   `<domain type='kvm'><name>a</name><memory unit='MiB'>512</memory><os><type arch='x86_64'>hvm</type></os>
