@@ -4,7 +4,7 @@
 // usage: node bench/launch.mjs [--runs N] [--qdc dist/qdc.js | dist/bin/qdc]
 // Without --qdc both forms that exist are timed: dist/qdc.js under this node (also without
 // NODE_EXTRA_CA_CERTS when it is set) and the standalone executable dist/bin/qdc
-// (npm run build:bin), which carries its own Node runtime.
+// (npm run build:bin), which carries its own runtime (Bun).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -4,7 +4,7 @@
 // `xmllint --relaxng` process on the same files (when xmllint is installed).
 //   node bench/lint.mjs [--runs N] [--schema-dir DIR]   (default DIR: the installed libvirt grammar)
 // qdc is timed in both forms that exist: dist/qdc.js under this node, and the standalone
-// executable dist/bin/qdc (npm run build:bin), which carries its own Node runtime.
+// executable dist/bin/qdc (npm run build:bin), which carries its own runtime (Bun).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -38,10 +38,16 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   secret: async () => (await import('./secret.js')).runSecret,
 };
 
+/** The JavaScript runtime qdc runs on: Node for dist/qdc.js, Bun for the standalone executable. */
+function runtimeName(): string {
+  const bun = (process.versions as { bun?: string }).bun;
+  return bun ? `bun ${bun}` : `node ${process.version}`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(HELP + '\n'); return cmd ? 0 : 2; }
-  if (cmd === '--version') { writeStdout(`qdc 0.1.0 (node ${process.version})\n`); return 0; }
+  if (cmd === '--version') { writeStdout(`qdc 0.1.0 (${runtimeName()})\n`); return 0; }
   const load = COMMANDS[cmd];
   if (!load) { process.stderr.write(`qdc: unknown command '${cmd}'\n\n${HELP}\n`); return 2; }
   try {

@@ -1,12 +1,12 @@
-// End to end with the real QEMU: the built qdc (dist/qdc.js, or QDC_BIN) boots our own
-// guests under TCG. Without qemu-system-x86_64 these are skipped locally and FAIL on CI.
+// End to end with the real QEMU: the built qdc (dist/qdc.js, or QDC_BIN: test/qdc-command.ts)
+// boots our own guests under TCG. Without qemu-system-x86_64 these are skipped locally and FAIL on CI.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QmpClient } from '../runtime/qmp.js';
+import { QDC_BIN, QDC_COMMAND } from './qdc-command.js';
 
-const BIN = resolve(process.env.QDC_BIN ?? 'dist/qdc.js');
 const QEMU = '/usr/bin/qemu-system-x86_64';
 const LINE = 'hello from the qdc guest';
 const HELLO_XML = readFileSync(resolve('fixtures/domains/hello.xml'), 'utf8');
@@ -18,14 +18,14 @@ let images = '';
 interface Result { code: number | null; stdout: string; stderr: string }
 
 function qdcSync(...args: string[]): Result {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(QDC_COMMAND[0], [...QDC_COMMAND[1], ...args], { encoding: 'utf8', timeout: 20_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Asynchronous, so the concurrent tests overlap. */
 function qdc(...args: string[]): Promise<Result> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(QDC_COMMAND[0], [...QDC_COMMAND[1], ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
@@ -78,7 +78,7 @@ async function until<T>(what: string, fn: () => T | undefined | false | Promise<
 
 /** `qdc run --console` in the background, with its output collected. */
 function runAttached(file: string): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, 'run', file, '--root', root, '--console'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(QDC_COMMAND[0], [...QDC_COMMAND[1], 'run', file, '--root', root, '--console'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => { out += d; });
@@ -122,7 +122,7 @@ suite('QMP client against the real QEMU', () => {
 // cannot see each other except through `qdc list`, which each reads only for its own name.
 suite.concurrent('runtime with the real QEMU', () => {
   beforeAll(() => {
-    if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build (or set QDC_BIN)`);
+    if (!existsSync(QDC_BIN)) throw new Error(`${QDC_BIN} is missing: run npm run build (or set QDC_BIN)`);
     // Short paths: monitor sockets must fit in 107 bytes.
     root = mkdtempSync('/tmp/qe-');
     images = join(root, 'img');
@@ -181,7 +181,7 @@ suite.concurrent('runtime with the real QEMU', () => {
     expect((await statusOf('st')).status).toBe('running');
     expect((await qdc('monitor', 'st', '--hmp', 'info status', '--root', root)).stdout).toContain('VM status: running');
     // one byte typed into `qdc console` makes the guest power off
-    const con = spawn(process.execPath, [BIN, 'console', 'st', '--root', root], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const con = spawn(QDC_COMMAND[0], [...QDC_COMMAND[1], 'console', 'st', '--root', root], { stdio: ['pipe', 'pipe', 'pipe'] });
     let conErr = '';
     con.stderr.on('data', (d) => { conErr += d; });
     const conExit = new Promise<number | null>((r) => con.on('exit', (c) => r(c)));
@@ -211,7 +211,7 @@ suite.concurrent('runtime with the real QEMU', () => {
     const r = await qdc('run', file, '--root', root, '--paused');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`serial0: unix ${sock}`);
-    const con = spawn(process.execPath, [BIN, 'console', 'us', '--root', root], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const con = spawn(QDC_COMMAND[0], [...QDC_COMMAND[1], 'console', 'us', '--root', root], { stdio: ['pipe', 'pipe', 'pipe'] });
     let conOut = '';
     let conErr = '';
     con.stdout.on('data', (d) => { conOut += d; });
@@ -444,12 +444,12 @@ suite.concurrent('runtime with the real QEMU', () => {
     } finally { rmSync(confRoot, { recursive: true, force: true }); }
   });
 
-  // The standalone executable takes ~20 s to build, so it is checked when one is given:
-  // QDC_SEA_BIN=dist/bin/qdc after `npm run build:bin`.
-  it.runIf(process.env.QDC_SEA_BIN)('the standalone binary boots hello with no node_modules around', async () => {
+  // The standalone executable is built by its own script, so it is checked when one is given:
+  // QDC_STANDALONE_BIN=dist/bin/qdc after `npm run build:bin`.
+  it.runIf(process.env.QDC_STANDALONE_BIN)('the standalone binary boots hello with no node_modules around', async () => {
     const dir = mkdtempSync('/tmp/qs-');
     try {
-      copyFileSync(resolve(process.env.QDC_SEA_BIN!), join(dir, 'qdc'));
+      copyFileSync(resolve(process.env.QDC_STANDALONE_BIN!), join(dir, 'qdc'));
       execFileSync('chmod', ['+x', join(dir, 'qdc')]);
       const env = { PATH: '/usr/bin:/bin', HOME: dir };
       const r = spawnSync(join(dir, 'qdc'), ['run', domain('sea'), '--root', dir, '--console'], { cwd: dir, encoding: 'utf8', env, timeout: 30_000 });

@@ -2,8 +2,7 @@
 // short command's start-up; the cache (in $QDC_CACHE_DIR, else $XDG_CACHE_HOME/qdc, keyed by
 // node version and what the bundle came from) skips it on every later run. There is one cache
 // per command: a cache holds the functions its first run compiled, and `run` uses other
-// functions than `lint`. Used by dist/qdc.js (bundle on disk) and by the standalone
-// executable (bundle embedded as an asset).
+// functions than `lint`. Used by dist/qdc.js, for the CLI bundle and the language server's.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -14,7 +13,7 @@ const { cacheKey } = require('../../runtime/cache-key.ts');
 const WRAPPER = require('./module-wrapper.cjs');
 
 /**
- * @param {{ filename: string, source: string, origin: string, stamp: string, dirname: string, command?: string }} b
+ * @param {{ filename: string, source: string, origin: string, stamp: string, dirname: string }} b
  *   filename: the bundle's name in stack traces; origin: where it was installed (one cache
  *   entry per origin, replaced when `stamp` changes); dirname: the bundle's __dirname.
  * @returns {unknown} the bundle's module.exports
@@ -22,7 +21,7 @@ const WRAPPER = require('./module-wrapper.cjs');
 function runCached(b) {
   let cacheFile;
   let cachedData;
-  const arg = b.command ?? process.argv[2] ?? '';
+  const arg = process.argv[2] ?? '';
   const command = /^[a-z][a-z-]{0,15}$/.test(arg) ? arg : 'other';
   // A lint is over in well under a second and does better without V8's top tier (TurboFan)
   // where V8 has a middle one (Maglev, V8 12 on: Node 22 on): on a 2-core machine TurboFan's
@@ -65,7 +64,7 @@ function runCached(b) {
     });
   }
   // The bundles require node's built-in modules only (everything else is bundled in), which
-  // this file's own require loads, in the executable too; node:module is not loaded for them.
+  // this file's own require loads; node:module is not loaded for them.
   const mod = { exports: {}, filename: b.filename, id: b.filename, loaded: false };
   script.runInThisContext().call(mod.exports, mod.exports, (id) => require(id), mod, b.filename, b.dirname);
   mod.loaded = true;

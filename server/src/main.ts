@@ -7,4 +7,8 @@ export function runLsp(): number {
   return 0;
 }
 
-if (require.main === module) runLsp();
+// Run as a program (the VS Code extension starts dist/server.js with node): start now. Loaded
+// by `qdc lsp`, the caller starts it. Inside the standalone executable this file is bundled
+// into the CLI, where `module` is the executable's main module: the second test, or every
+// message would be answered twice.
+if (require.main === module && !('qdcStandalone' in globalThis)) runLsp();

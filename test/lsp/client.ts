@@ -1,5 +1,6 @@
-// A real LSP client over stdio for tests: spawns `node dist/qdc.js lsp --stdio` and speaks
-// the protocol through vscode-languageserver-protocol.
+// A real LSP client over stdio for tests: spawns `node dist/qdc.js lsp --stdio` (or QDC_BIN:
+// a bundle, or the standalone executable) and speaks the protocol through
+// vscode-languageserver-protocol.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import {
@@ -7,6 +8,7 @@ import {
   DidOpenTextDocumentNotification, DidChangeTextDocumentNotification, PublishDiagnosticsNotification, ExitNotification,
   ShutdownRequest, LogMessageNotification, type ProtocolConnection, type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node.js';
+import { QDC_COMMAND } from '../qdc-command.js';
 
 export const ROOT = join(import.meta.dirname, '../..');
 
@@ -20,7 +22,7 @@ export class TestClient {
   readonly logs: string[] = [];
 
   constructor(env: Record<string, string> = {}) {
-    this.proc = spawn(process.execPath, [join(ROOT, 'dist/qdc.js'), 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    this.proc = spawn(QDC_COMMAND[0], [...QDC_COMMAND[1], 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.proc.stderr!.on('data', (d) => { this.stderr += d; });
     this.conn = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
