@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Launch latency: median time from starting `qdc run hello.xml --console` to the guest's
 // serial line, against bare qemu-system-x86_64 booting the same image with -serial stdio.
-// usage: node bench/launch.mjs [--runs N] [--qdc dist/qdc.js | dist/bin/qdc]
+// usage: node bench/launch.mjs [--runs N] [--qdc dist/qdc.js | dist/bin/qdc]...  (--qdc repeats: A/B)
 // Without --qdc both forms that exist are timed: dist/qdc.js under this node (also without
 // NODE_EXTRA_CA_CERTS when it is set) and the standalone executable dist/bin/qdc
 // (npm run build:bin), which carries its own runtime (Bun).
@@ -23,7 +23,8 @@ function form(path, env = process.env, note = '') {
   const v = spawnSync(file, ['--version'], { encoding: 'utf8' }).stdout.trim().replace(/^qdc \S+ /, '');
   return { name: `standalone ${path} ${v}`, cmd: [file], env };
 }
-const forms = opt('qdc') ? [form(opt('qdc'))] : [
+const chosen = args.flatMap((a, i) => (a === '--qdc' ? [args[i + 1]] : []));
+const forms = chosen.length ? chosen.map((p) => form(p)) : [
   ...(existsSync('dist/bin/qdc') ? [form('dist/bin/qdc')] : []),
   form('dist/qdc.js'),
   ...(ca ? [form('dist/qdc.js', noCa, ' without NODE_EXTRA_CA_CERTS')] : []),
