@@ -1,5 +1,6 @@
 // `qdc compile FILE.xml [--caps-file F] [--qemu-conf F] [--root DIR] [--format args|json|plan]`
-import { compile, formatArgs, formatJson, formatPlan, parseDomain } from '../compiler/src/index.js';
+import { compile, parseDomain } from '../compiler/src/compile.js';
+import { formatArgs, formatJson, formatPlan } from '../compiler/src/format/format.js';
 import { parseArgs, str, UsageError } from './args.js';
 import { compileInputs, readText } from './compile-inputs.js';
 import { layoutFrom } from './root-option.js';

@@ -1,6 +1,7 @@
 // Printing diagnostics like a compiler: `file:line:col: error[code]: message`, then the
 // source line and a caret when the source is at hand.
-import { formatDiagnostic, type Diagnostic, type Plan } from '../compiler/src/index.js';
+import { formatDiagnostic, type Diagnostic } from '../compiler/src/diagnostics.js';
+import type { Plan } from '../compiler/src/index.js';
 
 /** Print diagnostics to stderr; returns true when any is an error. */
 export function printDiagnostics(file: string, diags: readonly Diagnostic[], source?: string): boolean {

@@ -1,7 +1,8 @@
 // `qdc run FILE.xml [--root DIR] [--console] [--paused]`: compile, start QEMU, report where
 // the log and consoles are. With --console, stay attached to the guest's console until it
 // powers off (then apply <on_poweroff>) or Ctrl-C (which stops the guest cleanly).
-import { compile, parseDomain, type Plan } from '../compiler/src/index.js';
+import { compile, parseDomain } from '../compiler/src/compile.js';
+import type { Plan } from '../compiler/src/index.js';
 import { openConsole, preparePtyConsole, primaryConsole, type ConsoleLink } from '../runtime/console.js';
 import { resolveRunAs } from '../runtime/credentials.js';
 import { applyPoweroff, domainStatus, quitDomain } from '../runtime/lifecycle.js';

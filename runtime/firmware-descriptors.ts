@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { FirmwareDescriptorError, parseFirmwareDescriptor, type FirmwareDescriptor } from '../compiler/src/index.js';
+import { FirmwareDescriptorError, parseFirmwareDescriptor, type FirmwareDescriptor } from '../compiler/src/caps/firmware.js';
 
 /** The directories, lowest priority first. */
 export function firmwareDirs(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string[] {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { cacheKey } from './cache-key.js';
 import { accessSync, constants, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { capsFromJson, capsToJson, parseQemuCaps, type QemuCaps } from '../compiler/src/index.js';
+import { capsFromJson, capsToJson, parseQemuCaps, type QemuCaps } from '../compiler/src/caps/caps.js';
 import { deriveFlags, propertyTargets, type ProbeFindings, type QmpSchema, type SchemaEntry } from './probe-flags.js';
 import type { CommandLineOptionInfo, CpuDefinition, MachineInfo, ObjectPropertyInfo } from './qmp.js';
 import { missingEmulatorError, RuntimeError } from './errors.js';

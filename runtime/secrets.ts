@@ -5,7 +5,8 @@
 // domain's master key (secretProvider); they are never on a command line in clear.
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseXml, type SecretLookup, type SecretProvider } from '../compiler/src/index.js';
+import { parseXml } from '../compiler/src/xml/parse.js';
+import type { SecretLookup, SecretProvider } from '../compiler/src/index.js';
 import type { RootLayout } from './root.js';
 import { atomicWrite } from './atomic-write.js';
 

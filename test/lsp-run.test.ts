@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecuteCommandRequest } from 'vscode-languageserver-protocol/node.js';
 import { CONFORMANCE_DIR } from './golden-options.js';
 import { ROOT, TestClient } from './lsp/client.js';
+import { pidAlive, StateStore } from '../runtime/state.js';
 
 const qemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
 // CI installs QEMU: a missing binary there is a failure, not a skip
@@ -24,6 +25,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await client?.close();
+  // a failed test must not leave its guest running (the --wait guest spins until it is fed)
+  for (const r of new StateStore(join(tmp, 'root/run/qemu')).list()) if (r.pid && pidAlive(r.pid, r.pidStart)) process.kill(r.pid, 'SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseQemuCaps } from '../compiler/src/index.js';
 import { formatHostCaps } from '../runtime/host.js';
 import { formatCapsXml, type ProbeResult } from '../runtime/probe.js';
+import { isKnownCapability } from '../compiler/src/caps/capability-names.js';
 import { deriveFlags, FLAG_RULES, schemaHas, type ProbeFindings, type QmpSchema } from '../runtime/probe-flags.js';
 import { checkSocketPaths, embedRoot, ensureRoot, RootError, sessionRoot } from '../runtime/root.js';
 import { endHelpers, isStale, processStart, StateStore, type DomainRecord } from '../runtime/state.js';
@@ -130,6 +131,10 @@ describe('probe rules', () => {
     expect(flags).not.toContain('qxl');
     expect(flags.indexOf('VGA')).toBeLessThan(flags.indexOf('tcg'));
     expect(new Set(FLAG_RULES.map(([n]) => n)).size).toBe(FLAG_RULES.length);
+  });
+
+  it('has probe rules only for capability names libvirt knows', () => {
+    expect(FLAG_RULES.map(([n]) => n).filter((n) => !isKnownCapability(n))).toEqual([]);
   });
 
   it('writes a <qemuCaps> document the compiler reads back', () => {

@@ -11,5 +11,5 @@ export type { Domain } from './model/domain.js';
 export { secretUsageType } from './model/devices/disk.js';
 export { parseXml, type XmlDocument } from './xml/parse.js';
 export { plannedDevices, type PlannedDevice } from './plan/devices.js';
-export { CAPABILITY_NAMES, KNOWN_CAPABILITIES, type CapabilityName } from './caps/capability-names.js';
+export { capabilityNames, isKnownCapability, type CapabilityName } from './caps/capability-names.js';
 export * from './schema/index.js';

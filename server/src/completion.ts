@@ -3,7 +3,7 @@
 // everywhere else. Works on half-typed documents through the tolerant scanner.
 import { CompletionItemKind, CompletionItemTag, type CompletionItem } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { CAPABILITY_NAMES, secretUsageType, type QemuCaps } from '../../compiler/src/index.js';
+import { capabilityNames, secretUsageType, type QemuCaps } from '../../compiler/src/index.js';
 import type { DocumentAnalysis } from './analysis.js';
 import { DEPRECATION_BEHAVIORS, OVERRIDE_TYPES, QEMU_ENV_VARS, overrideTypeFor } from './qemu-knowledge.js';
 import { contextAt, scanTags, type CursorContext } from './xml-scan.js';
@@ -50,7 +50,7 @@ function qemuValueCompletion(ctx: Extract<CursorContext, { kind: 'attribute-valu
     return QEMU_ENV_VARS.map((e) => ({ label: e.name, kind: CompletionItemKind.Variable, documentation: e.doc }));
   }
   if ((el === 'add' || el === 'del') && ctx.attribute === 'capability') {
-    return CAPABILITY_NAMES.map((c, i) => {
+    return capabilityNames().map((c, i) => {
       const has = caps ? caps.flags.has(c.name) : undefined;
       return {
         label: c.name, kind: CompletionItemKind.EnumMember, sortText: `${c.retired ? 1 : 0}${String(i).padStart(4, '0')}`,

@@ -2,7 +2,7 @@
 // grammar's documentation for elements and attributes.
 import type { Hover } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { CAPABILITY_NAMES } from '../../compiler/src/index.js';
+import { capabilityNames } from '../../compiler/src/index.js';
 import type { DocumentAnalysis } from './analysis.js';
 import { deviceProps, enclosingOverrideAlias } from './completion.js';
 import { DEPRECATION_BEHAVIORS, QEMU_ENV_VARS } from './qemu-knowledge.js';
@@ -23,7 +23,7 @@ export function hover(doc: TextDocument, offset: number, a: DocumentAnalysis, do
     const el = local(ctx.element);
     const v = ctx.value;
     if ((el === 'add' || el === 'del') && ctx.attribute === 'capability') {
-      const c = CAPABILITY_NAMES.find((x) => x.name === v);
+      const c = capabilityNames().find((x) => x.name === v);
       if (!c) return md(`**${v}** is not a capability libvirt 9.0 knows`, ctx.replaceStart, ctx.replaceEnd);
       const has = a.caps ? (a.caps.flags.has(v) ? 'The probed QEMU **has** it.' : 'The probed QEMU **lacks** it.') : '';
       return md(`QEMU capability **${v}**${c.retired ? ' (retired: libvirt keeps the name for old status files but no longer uses it)' : ''}. ${has}\n\n\`<qemu:${el}>\` ${el === 'add' ? 'sets' : 'clears'} the flag the compiler sees; the domain is tainted.`, ctx.replaceStart, ctx.replaceEnd);

@@ -96,7 +96,18 @@ query-stats query-stats-schemas sgx-epc thread-context screenshot-format-png
 machine-hpet netdev.stream
 `;
 
-export const CAPABILITY_NAMES: readonly CapabilityName[] = RAW.split(/\s+/).filter(Boolean)
-  .map((w) => ({ name: w.replace(/^~/, ''), retired: w.startsWith('~') }));
+// Made on first use, not when the module loads: splitting the list cost `qdc run` over a
+// millisecond of its start-up (the standalone executable interprets start-up code), and a
+// domain without <qemu:capabilities> never needs it.
+let names: readonly CapabilityName[] | undefined;
+let known: ReadonlySet<string> | undefined;
 
-export const KNOWN_CAPABILITIES: ReadonlySet<string> = new Set(CAPABILITY_NAMES.map((c) => c.name));
+/** Every name, in libvirt's order. */
+export function capabilityNames(): readonly CapabilityName[] {
+  return names ??= RAW.split(/\s+/).filter(Boolean).map((w) => ({ name: w.replace(/^~/, ''), retired: w.startsWith('~') }));
+}
+
+/** Whether libvirt 9.0 knows the name (retired names included). */
+export function isKnownCapability(name: string): boolean {
+  return (known ??= new Set(capabilityNames().map((c) => c.name))).has(name);
+}

@@ -4,7 +4,7 @@
 import type { Diagnostic, Range } from '../diagnostics.js';
 import type { XAttr, XElement } from '../xml/parse.js';
 import { QEMU_NS } from '../xml/reader.js';
-import { KNOWN_CAPABILITIES } from '../caps/capability-names.js';
+import { isKnownCapability } from '../caps/capability-names.js';
 
 export interface SemanticRule {
   code: string;
@@ -36,7 +36,7 @@ export function overridePropertyProblem(name: string | undefined, type: Override
 }
 
 export function unknownCapabilityProblem(name: string): string | null {
-  return KNOWN_CAPABILITIES.has(name) ? null : `unknown QEMU capability '${name}'`;
+  return isKnownCapability(name) ? null : `unknown QEMU capability '${name}'`;
 }
 
 function attrOf(el: XElement, name: string): XAttr | undefined {
