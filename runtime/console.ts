@@ -1,7 +1,7 @@
 // Attaching to a domain's console (virsh console's role) by the endpoint the plan recorded:
 // a pty QEMU opened, a file it writes, a UNIX socket it serves, or its stdio (our log file).
 import { closeSync, constants, openSync, readSync, fstatSync, write } from 'node:fs';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { ConsoleEndpoint } from '../compiler/src/index.js';
 import { RuntimeError } from './errors.js';
 
@@ -104,7 +104,7 @@ export async function openConsole(ep: ConsoleEndpoint, opts: { logFile: string; 
     }
     case 'unix': {
       if (!ep.path) throw new RuntimeError(`console ${ep.alias} has no socket path`);
-      const sock = process.getBuiltinModule('node:net').connect(ep.path); // loaded when used (QmpClient.connect says why)
+      const sock = connect(ep.path);
       await new Promise<void>((resolve, reject) => {
         sock.once('connect', () => resolve());
         sock.once('error', (e) => reject(new RuntimeError(`cannot connect to console socket ${ep.path}: ${e.message}`)));

@@ -5,6 +5,7 @@
 // stale-record cleanup can undo it (state.ts `remove`).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { basename, dirname, join, relative } from 'node:path';
 import type { PassedFd, Plan, PlanHelper, SwtpmHelper, VirtiofsdHelper } from '../compiler/src/index.js';
 import type { RunAs } from './credentials.js';
@@ -12,7 +13,6 @@ import { RuntimeError } from './errors.js';
 import { checkSocketPaths, UNIX_PATH_MAX, type RootLayout } from './root.js';
 import { processStart, type DomainRecord, type HelperRecord } from './state.js';
 import { checkTaps } from './tap.js';
-import { listenUnix, type UnixListener } from './unix-listener.js';
 
 const VHOST_MODULE: Record<string, string> = { 'vhost-net': 'vhost_net', 'vhost-vsock': 'vhost_vsock', 'vhost-scsi': 'vhost_scsi' };
 const SOCKET_KINDS = new Set<PassedFd['kind']>(['monitor-socket', 'listen-socket']);
@@ -141,18 +141,18 @@ export function preflight(plan: Plan, layout: RootLayout): void {
 export class HostHandles {
   /** plan fd number → our fd */
   readonly fds = new Map<number, number>();
-  private readonly listeners: UnixListener[] = [];
+  private readonly servers: Server[] = [];
   private readonly owned: number[] = [];
   readonly helpers: { child: ChildProcess; rec: HelperRecord; exited: Promise<never> }[] = [];
 
-  track(listener: UnixListener | undefined, fd?: number): void {
-    if (listener) this.listeners.push(listener);
+  track(server: Server | undefined, fd?: number): void {
+    if (server) this.servers.push(server);
     if (fd !== undefined) this.owned.push(fd);
   }
 
   /** Close our copies (a listening socket keeps its path: it was bound under another name). */
   close(): void {
-    for (const l of this.listeners.splice(0)) l.close();
+    for (const s of this.servers.splice(0)) s.close();
     for (const fd of this.owned.splice(0)) { try { closeSync(fd); } catch { /* closed */ } }
   }
 
@@ -165,17 +165,22 @@ export class HostHandles {
 /** Listen on `path` and return the listening fd. Node unlinks a listening socket's path when
  *  the server closes, so bind a sibling name, rename it into place and close ours once the
  *  process we pass it to holds a copy of the fd. */
-export async function listenSocket(path: string, n = 0): Promise<UnixListener> {
+export async function listenSocket(path: string, n = 0): Promise<{ server: Server; fd: number }> {
   const tmp = bindName(path, n);
   // like libvirt, a socket left by an earlier run is replaced; anything else at the path is not ours
   try {
     if (!statSync(path).isSocket()) throw new RuntimeError(`cannot create the socket ${path}: a file that is not a socket is in the way`, 'remove it or choose another <source path>');
   } catch (e) { if (e instanceof RuntimeError) throw e; }
   for (const f of [tmp, path]) { try { unlinkSync(f); } catch { /* not there */ } }
-  let listener: UnixListener;
-  try { listener = await listenUnix(tmp, 16); } catch (e) { throw new RuntimeError(`cannot listen on ${path}: ${(e as Error).message}`); }
-  try { renameSync(tmp, path); } catch (e) { listener.close(); throw new RuntimeError(`cannot create the socket ${path}: ${(e as Error).message}`); }
-  return listener;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new RuntimeError(`cannot listen on ${path}: ${e.message}`)));
+    server.listen({ path: tmp, backlog: 16 }, () => resolve());
+  });
+  try { renameSync(tmp, path); } catch (e) { server.close(); throw new RuntimeError(`cannot create the socket ${path}: ${(e as Error).message}`); }
+  const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) { server.close(); throw new RuntimeError(`cannot get the fd of socket ${path} from Node`); }
+  return { server, fd };
 }
 
 /** Directories under the driver's lib dir (the private and channel dirs) are ours to create;
@@ -201,9 +206,9 @@ export async function openPassedFds(plan: Plan, layout: RootLayout, record: Doma
         ensureSocketDir(f.path, layout, dirs);
         if (dirs.length) { (record.dirs ??= []).push(...dirs); save(); }
         if (f.kind === 'listen-socket') { (record.sockets ??= []).push(f.path); save(); }
-        const listener = await listenSocket(f.path, n);
-        handles.track(listener);
-        handles.fds.set(f.fd, listener.fd);
+        const { server, fd } = await listenSocket(f.path, n);
+        handles.track(server);
+        handles.fds.set(f.fd, fd);
         break;
       }
       case 'file': {

@@ -1,7 +1,7 @@
 // A typed QMP client (libvirt's qemu_monitor role): greeting, capabilities negotiation,
 // commands with ids and timeouts, asynchronous events. One JSON object per line; anything
 // else on the wire is a protocol error that fails every pending command and closes the link.
-import type { Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 export interface QmpVersion { qemu: { major: number; minor: number; micro: number }; package: string }
@@ -96,9 +96,7 @@ export class QmpClient {
 
   /** Connect to a monitor socket path (or use a socket that is already connecting). */
   static async connect(target: string | Socket, opts: QmpOptions = {}): Promise<QmpClient> {
-    // node:net is loaded here, not when this module is: `qdc run` connects once QEMU is
-    // spawned, and loading it before the spawn was a visible part of the launch
-    const sock = typeof target === 'string' ? process.getBuiltinModule('node:net').connect(target) : target;
+    const sock = typeof target === 'string' ? netConnect(target) : target;
     if (sock.connecting) {
       await new Promise<void>((resolve, reject) => {
         const onErr = (e: NodeJS.ErrnoException): void => {
