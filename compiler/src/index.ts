@@ -1,4 +1,6 @@
-// Public surface of the compiler, used by cli/, runtime/ and server/.
+// Public surface of the compiler (server/ and the library bundle dist/compiler.js). cli/ and
+// runtime/ import the modules they use instead, so that `run` and `compile` do not load the
+// schema engine this index also exports.
 export { compile, parseDomain, type CompileResult } from './compile.js';
 export type { CompileOptions, CompilePaths, SecretLookup, SecretProvider } from './lower/context.js';
 export { parseFirmwareDescriptor, FirmwareDescriptorError, machineGlobMatches, type FirmwareDescriptor } from './caps/firmware.js';
