@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecuteCommandRequest } from 'vscode-languageserver-protocol/node.js';
 import { CONFORMANCE_DIR } from './golden-options.js';
 import { ROOT, TestClient } from './lsp/client.js';
+import { embedRoot } from '../runtime/root.js';
 import { pidAlive, StateStore } from '../runtime/state.js';
 
 const qemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
@@ -26,7 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   // a failed test must not leave its guest running (the --wait guest spins until it is fed)
-  for (const r of new StateStore(join(tmp, 'root/run/qemu')).list()) if (r.pid && pidAlive(r.pid, r.pidStart)) process.kill(r.pid, 'SIGKILL');
+  for (const r of new StateStore(embedRoot(join(tmp, 'root')).runDir).list()) if (r.pid && pidAlive(r.pid, r.pidStart)) process.kill(r.pid, 'SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 });
 

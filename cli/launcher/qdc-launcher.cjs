@@ -4,7 +4,8 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { runCached, fileStamp } = require('./run-cached.cjs');
+const { runCached } = require('./run-cached.cjs');
+const { fileStamp } = require('./file-stamp.cjs');
 
 const file = path.join(__dirname, 'qdc-main.js');
 let stamp = 'none';

@@ -71,10 +71,4 @@ function runCached(b) {
   return mod.exports;
 }
 
-/** The stamp of an installed file: its size and mtime. */
-function fileStamp(file) {
-  const st = fs.statSync(file);
-  return `${st.size}-${Math.floor(st.mtimeMs)}`;
-}
-
-module.exports = { runCached, fileStamp };
+module.exports = { runCached };

@@ -4,14 +4,12 @@
 // executable is cli/standalone.ts; the server and the grammar texts are evaluated only by
 // the commands that use them.
 'use strict';
-const fs = require('node:fs');
+const { fileStamp } = require('./file-stamp.cjs');
 
-const exe = process.execPath;
-const st = fs.statSync(exe);
 let grammars;
 globalThis.qdcStandalone = {
   // the grammars are written out once per executable build (cli/standalone.ts)
-  stamp: `${st.size}-${Math.floor(st.mtimeMs)}`,
+  stamp: fileStamp(process.execPath),
   load(name) {
     if (name === 'server.js') return require('../../server/src/main.ts');
     throw new Error(`the executable holds no bundle '${name}'`);
